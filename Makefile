@@ -1,0 +1,63 @@
+# lattice-ingress — every target installs what it needs.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+SAM_VENV := .venv-sam
+REGION ?= us-east-1
+
+.PHONY: setup system-deps demo serve test lint bench build validate deploy clean
+
+## setup: virtualenv with the package, the embedded stack and the dev tools
+setup: $(VENV)/.installed
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --disable-pip-version-check -e '.[local,dev]'
+	touch $@
+
+## system-deps: Debian nginx + stream module, curl, wrk (for the local data plane)
+system-deps:
+	./scripts/install-system-deps.sh
+
+## demo: the main job on the embedded stack, end to end
+demo: setup system-deps
+	$(BIN)/lattice-ingress local demo
+
+## serve: the embedded stack with the data plane, until Ctrl-C
+serve: setup system-deps
+	$(BIN)/lattice-ingress local serve --dataplane --outputs .local-stack/outputs.json
+
+## test: the whole suite (unit, integration, state machine, data plane)
+test: setup system-deps
+	$(BIN)/pytest
+
+## lint: ruff, mypy, cfn-lint on the template
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy layers/core functions nginx
+	$(BIN)/cfn-lint template.yaml
+
+## bench: benchmarks, JSON on stdout
+bench: setup system-deps
+	@for b in bench/bench_*.py; do $(BIN)/python $$b; done
+
+$(SAM_VENV)/.installed:
+	$(PYTHON) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/pip install -q --disable-pip-version-check aws-sam-cli==1.170.0
+	touch $@
+
+## validate: sam validate --lint (offline)
+validate: $(SAM_VENV)/.installed
+	$(SAM_VENV)/bin/sam validate --lint --region $(REGION)
+
+## build: sam build (makefile build method; no Docker needed)
+build: $(SAM_VENV)/.installed
+	$(SAM_VENV)/bin/sam build
+
+## deploy: sam deploy (guided the first time: make deploy ARGS=--guided)
+deploy: build
+	$(SAM_VENV)/bin/sam deploy $(ARGS)
+
+clean:
+	rm -rf $(VENV) $(SAM_VENV) .aws-sam .local-stack

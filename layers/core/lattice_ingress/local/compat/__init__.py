@@ -1,0 +1,36 @@
+"""Where moto 5.2.x differs from AWS in what lattice-ingress uses, one module per service.
+
+Each module exposes `install(embedded)`: it patches moto (idempotently: installing twice
+changes nothing) and may add WSGI middlewares. `docs/emulator.md` lists every fix and the
+differences that remain.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from lattice_ingress.local.server import EmbeddedAws
+
+# Order matters only for middlewares: the first listed wraps outermost.
+MODULES = (
+    "faults",  # injected AWS errors (Throttling, PriorRequestNotComplete, ...)
+    "stepfunctions",  # aws-sdk tasks as AWS runs them
+    "lambda_runtime",  # real handlers, in process
+    "events",  # EventBridge -> Step Functions / Lambda targets
+    "vpclattice",  # DNS names, statuses, missing operations
+    "cloudtrail",  # "AWS API Call via CloudTrail" events for Lattice calls
+    "ecs",  # deployments that roll out
+)
+
+
+def install(embedded: EmbeddedAws) -> None:
+    for name in MODULES:
+        try:
+            module = importlib.import_module(f"{__name__}.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{__name__}.{name}":
+                raise
+            continue  # not written yet
+        module.install(embedded)
