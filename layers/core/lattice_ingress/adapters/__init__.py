@@ -1,0 +1,1 @@
+"""adapters layer of the core package; see docs/contracts.md."""

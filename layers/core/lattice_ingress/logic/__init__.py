@@ -1,0 +1,1 @@
+"""logic layer of the core package; see docs/contracts.md."""

@@ -1,0 +1,1 @@
+"""models layer of the core package; see docs/contracts.md."""
