@@ -1,1 +1,1 @@
-"""models layer of the core package; see docs/contracts.md."""
+"""models layer of the core package: pydantic models only; see docs/contracts.md."""

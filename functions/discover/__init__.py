@@ -1,0 +1,1 @@
+"""The discover Lambda function (handler: app.lambda_handler)."""

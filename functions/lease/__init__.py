@@ -1,0 +1,1 @@
+"""The lease Lambda function (handler: app.lambda_handler)."""

@@ -1,0 +1,1 @@
+"""The parse_trigger Lambda function (handler: app.lambda_handler)."""

@@ -1,0 +1,1 @@
+"""The render_config Lambda function (handler: app.lambda_handler)."""

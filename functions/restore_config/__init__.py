@@ -1,0 +1,1 @@
+"""The restore_config Lambda function (handler: app.lambda_handler)."""

@@ -1,0 +1,1 @@
+"""The sync_dns Lambda function (handler: app.lambda_handler)."""

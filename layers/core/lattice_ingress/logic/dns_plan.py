@@ -1,0 +1,164 @@
+"""Plan one zone's changes: converge owned records to the desired set, touch nothing else."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+
+from lattice_ingress.logic.dns_records import (
+    HERITAGE,
+    MANAGED_TYPES,
+    REGISTRY_PREFIX,
+    DesiredRecord,
+    ZoneReject,
+    describe_target,
+    parse_registry_value,
+    registry_record,
+)
+from lattice_ingress.models.dns import (
+    ChangeAction,
+    ChangeGroup,
+    PlanEntry,
+    PlannedAction,
+    RecordChange,
+    RecordSet,
+    ZonePlan,
+)
+
+
+def plan_zone(
+    zone: str,
+    owner_id: str,
+    desired: Sequence[DesiredRecord],
+    existing: Iterable[RecordSet],
+    rejects: Iterable[ZoneReject] = (),
+) -> ZonePlan:
+    """Compare the desired records with the zone's current records.
+
+    A name is ours when its registry TXT says heritage=lattice-ingress and owner=`owner_id`.
+    Ours and different -> UPSERT (update); ours and gone from the catalog -> DELETE; not
+    ours and occupied (any record, or another owner's registry) -> conflict; free ->
+    CREATE, which Route 53 itself refuses if someone wrote the name since we listed it."""
+    by_name: dict[str, list[RecordSet]] = defaultdict(list)
+    for record in existing:
+        by_name[record.name].append(record)
+
+    entries: list[PlanEntry] = [
+        PlanEntry(
+            name=r.name,
+            zone=zone,
+            action=PlannedAction.REJECTED,
+            service_id=r.service_id,
+            reason=r.reason,
+        )
+        for r in rejects
+    ]
+    groups: list[ChangeGroup] = []
+    desired_names = {d.record.name for d in desired}
+
+    for item in sorted(desired, key=lambda d: d.record.name):
+        action, reason, changes = _plan_name(item, by_name, owner_id)
+        entries.append(
+            PlanEntry(
+                name=item.record.name,
+                zone=zone,
+                action=action,
+                record_type=item.record.type,
+                target=describe_target(item.record),
+                service_id=item.service_id,
+                reason=reason,
+            )
+        )
+        if changes:
+            groups.append(ChangeGroup(name=item.record.name, changes=tuple(changes)))
+
+    for name in sorted(_owned_names(by_name, owner_id) - desired_names):
+        registry = _registry(by_name, name)
+        assert registry is not None
+        ours = [r for r in by_name.get(name, []) if r.type in MANAGED_TYPES]
+        changes = [RecordChange(action=ChangeAction.DELETE, record=r) for r in ours]
+        changes.append(RecordChange(action=ChangeAction.DELETE, record=registry))
+        entries.append(
+            PlanEntry(
+                name=name,
+                zone=zone,
+                action=PlannedAction.DELETE,
+                record_type=ours[0].type if ours else None,
+                target=describe_target(ours[0]) if ours else None,
+                service_id=parse_registry_value(registry.values[0]).get("service")
+                if registry.values
+                else None,
+            )
+        )
+        groups.append(ChangeGroup(name=name, changes=tuple(changes)))
+
+    return ZonePlan(zone=zone, entries=tuple(entries), groups=tuple(groups))
+
+
+def _plan_name(
+    item: DesiredRecord, by_name: dict[str, list[RecordSet]], owner_id: str
+) -> tuple[PlannedAction, str | None, list[RecordChange]]:
+    name = item.record.name
+    registry = _registry(by_name, name)
+    wanted_txt = registry_record(name, owner_id, item.service_id)
+    occupants = by_name.get(name, [])
+    if registry is None:
+        if occupants:
+            types = ", ".join(sorted({r.type for r in occupants}))
+            return (
+                PlannedAction.CONFLICT,
+                f"name holds records this stack does not own ({types})",
+                [],
+            )
+        create = [
+            RecordChange(action=ChangeAction.CREATE, record=item.record),
+            RecordChange(action=ChangeAction.CREATE, record=wanted_txt),
+        ]
+        return PlannedAction.CREATE, None, create
+    if not _owned_by(registry, owner_id):
+        return PlannedAction.CONFLICT, "name is registered to another owner", []
+    changes = _update_changes(item.record, wanted_txt, registry, occupants)
+    return (PlannedAction.UPDATE if changes else PlannedAction.UNCHANGED), None, changes
+
+
+def _registry(by_name: dict[str, list[RecordSet]], name: str) -> RecordSet | None:
+    for record in by_name.get(REGISTRY_PREFIX + name, []):
+        if record.type == "TXT":
+            return record
+    return None
+
+
+def _owned_by(registry: RecordSet, owner_id: str) -> bool:
+    for value in registry.values:
+        fields = parse_registry_value(value)
+        if fields.get("heritage") == HERITAGE and fields.get("owner") == owner_id:
+            return True
+    return False
+
+
+def _owned_names(by_name: dict[str, list[RecordSet]], owner_id: str) -> set[str]:
+    owned: set[str] = set()
+    for name, records in by_name.items():
+        if not name.startswith(REGISTRY_PREFIX):
+            continue
+        if any(r.type == "TXT" and _owned_by(r, owner_id) for r in records):
+            owned.add(name.removeprefix(REGISTRY_PREFIX))
+    return owned
+
+
+def _update_changes(
+    wanted: RecordSet, wanted_txt: RecordSet, registry: RecordSet, current: list[RecordSet]
+) -> list[RecordChange]:
+    changes: list[RecordChange] = []
+    same = [r for r in current if r.type == wanted.type]
+    if not (same and same[0].same_data(wanted)):
+        # A CNAME <-> ALIAS switch: the old type must go first, in the same batch.
+        changes.extend(
+            RecordChange(action=ChangeAction.DELETE, record=r)
+            for r in current
+            if r.type in MANAGED_TYPES and r.type != wanted.type
+        )
+        changes.append(RecordChange(action=ChangeAction.UPSERT, record=wanted))
+    if not registry.same_data(wanted_txt):
+        changes.append(RecordChange(action=ChangeAction.UPSERT, record=wanted_txt))
+    return changes

@@ -1,0 +1,137 @@
+"""Desired record sets for each zone, and the TXT ownership registry format.
+
+Ownership follows ExternalDNS: a TXT record at a prefixed name per owned name, because a
+CNAME cannot share its name with any other record."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+
+from lattice_ingress.logic.names import is_apex
+from lattice_ingress.models.catalog import PublishedService
+from lattice_ingress.models.dns import AliasTarget, RecordSet
+
+REGISTRY_PREFIX = "_lattice-ingress."
+HERITAGE = "lattice-ingress"
+RECORD_TTL = 300
+# Record types this stack writes at a published name (ALIAS records are type A).
+MANAGED_TYPES = frozenset({"CNAME", "A"})
+
+
+class RecordMode(StrEnum):
+    CNAME = "CNAME"
+    ALIAS = "ALIAS"
+
+
+@dataclass(frozen=True)
+class DesiredRecord:
+    service_id: str
+    record: RecordSet
+
+
+@dataclass(frozen=True)
+class ZoneReject:
+    service_id: str
+    name: str
+    reason: str
+
+
+def registry_name(name: str) -> str:
+    return REGISTRY_PREFIX + name
+
+
+def registry_value(owner_id: str, service_id: str) -> str:
+    return f'"heritage={HERITAGE},owner={owner_id},service={service_id}"'
+
+
+def parse_registry_value(value: str) -> dict[str, str]:
+    """`"heritage=...,owner=...,service=..."` -> dict; anything unparseable -> {}."""
+    text = value.strip()
+    if len(text) >= 2 and text[0] == text[-1] == '"':
+        text = text[1:-1]
+    fields: dict[str, str] = {}
+    for part in text.split(","):
+        key, sep, val = part.partition("=")
+        if not sep:
+            return {}
+        fields[key.strip()] = val.strip()
+    return fields
+
+
+def registry_record(name: str, owner_id: str, service_id: str) -> RecordSet:
+    return RecordSet(
+        name=registry_name(name),
+        type="TXT",
+        ttl=RECORD_TTL,
+        values=(registry_value(owner_id, service_id),),
+    )
+
+
+def consumer_records(
+    services: Iterable[PublishedService],
+    zone_name: str,
+    target_dns: str,
+    target_zone_id: str | None,
+    mode: RecordMode,
+) -> tuple[list[DesiredRecord], list[ZoneReject]]:
+    """Consumer zone: custom domain -> the chosen NLB (CNAME, or ALIAS A; ALIAS at the apex)."""
+    desired: list[DesiredRecord] = []
+    rejects: list[ZoneReject] = []
+    for service in services:
+        record = _record(service.domain, zone_name, target_dns, target_zone_id, mode)
+        if record is None:
+            rejects.append(
+                ZoneReject(
+                    service.service_id,
+                    service.domain,
+                    "zone apex needs an ALIAS target, but CONSUMER_TARGET_ZONE_ID is empty",
+                )
+            )
+        else:
+            desired.append(DesiredRecord(service.service_id, record))
+    return desired, rejects
+
+
+def proxy_records(
+    services: Iterable[PublishedService], zone_name: str, mode: RecordMode
+) -> tuple[list[DesiredRecord], list[ZoneReject]]:
+    """Proxy zone: custom domain -> the Lattice (or endpoint) name the proxies forward to."""
+    desired: list[DesiredRecord] = []
+    rejects: list[ZoneReject] = []
+    for service in services:
+        record = _record(
+            service.domain, zone_name, service.upstream, service.upstream_zone_id, mode
+        )
+        if record is None:
+            rejects.append(
+                ZoneReject(
+                    service.service_id,
+                    service.domain,
+                    "ALIAS needs the upstream's hosted zone id, which Lattice did not return",
+                )
+            )
+        else:
+            desired.append(DesiredRecord(service.service_id, record))
+    return desired, rejects
+
+
+def _record(
+    name: str, zone_name: str, target: str, target_zone_id: str | None, mode: RecordMode
+) -> RecordSet | None:
+    if mode is RecordMode.ALIAS or is_apex(name, zone_name):
+        if not target_zone_id:
+            return None
+        return RecordSet(
+            name=name,
+            type="A",
+            alias=AliasTarget(hosted_zone_id=target_zone_id, dns_name=target.lower()),
+        )
+    return RecordSet(name=name, type="CNAME", ttl=RECORD_TTL, values=(target.lower(),))
+
+
+def describe_target(record: RecordSet) -> str:
+    if record.alias is not None:
+        return f"ALIAS {record.alias.dns_name} ({record.alias.hosted_zone_id})"
+    return ",".join(record.values)

@@ -1,0 +1,41 @@
+"""Domain exceptions. Adapters turn botocore `ClientError`s into these (`raise ... from exc`)
+so handlers and the state machine see errors named after what went wrong, not how."""
+
+from __future__ import annotations
+
+
+class LatticeIngressError(Exception):
+    """Base class of every error the control plane raises on purpose."""
+
+
+class InvalidInputError(LatticeIngressError):
+    """A manual execution input is malformed (unknown key, wrong type)."""
+
+
+class SettingsError(LatticeIngressError):
+    """The function's environment variables are missing or invalid."""
+
+
+class LatticeApiError(LatticeIngressError):
+    """The VPC Lattice (or EC2 endpoint) API call failed."""
+
+
+class HostedZoneError(LatticeIngressError):
+    """A Route 53 read or change failed."""
+
+
+class HostedZoneThrottledError(HostedZoneError):
+    """Route 53 still throttled (Throttling / PriorRequestNotComplete) after the client's own
+    retries; the state machine retries the whole sync with a longer backoff (by this name)."""
+
+
+class CatalogStoreError(LatticeIngressError):
+    """The catalog (or a large DNS plan) could not be written to or read from S3."""
+
+
+class ConfigStoreError(LatticeIngressError):
+    """The NGINX config object could not be read, written or restored."""
+
+
+class LeaseError(LatticeIngressError):
+    """The DynamoDB lease could not be read or written (not: the lease is busy)."""

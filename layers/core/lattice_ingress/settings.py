@@ -1,0 +1,137 @@
+"""Control-plane configuration: environment variables (set by template.yaml) parsed once."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from functools import lru_cache
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from lattice_ingress.models.errors import SettingsError
+
+
+def _split(value: Any) -> Any:
+    if isinstance(value, str):
+        return [item.strip() for item in value.split(",") if item.strip()]
+    return value
+
+
+def _empty_to_none(value: Any) -> Any:
+    return None if isinstance(value, str) and not value.strip() else value
+
+
+class Settings(BaseModel):
+    """Field aliases are the env var names of docs/contracts.md. Every field has a safe
+    default except the resources a function cannot guess; a handler that needs a missing
+    one fails with SettingsError naming it."""
+
+    model_config = ConfigDict(frozen=True, populate_by_name=True, extra="ignore")
+
+    service_network_id: str = Field(default="", alias="SERVICE_NETWORK_ID")
+    consumer_zone_id: str = Field(default="", alias="CONSUMER_ZONE_ID")
+    proxy_zone_id: str = Field(default="", alias="PROXY_ZONE_ID")
+    consumer_target_dns: str = Field(default="", alias="CONSUMER_TARGET_DNS")
+    consumer_target_zone_id: str | None = Field(default=None, alias="CONSUMER_TARGET_ZONE_ID")
+    record_type: str = Field(default="CNAME", alias="RECORD_TYPE")
+    service_network_endpoint_id: str | None = Field(
+        default=None, alias="SERVICE_NETWORK_ENDPOINT_ID"
+    )
+    config_bucket: str = Field(default="", alias="CONFIG_BUCKET")
+    config_key: str = Field(default="nginx/nginx.conf", alias="CONFIG_KEY")
+    catalog_prefix: str = Field(default="catalog/", alias="CATALOG_PREFIX")
+    lease_table: str = Field(default="", alias="LEASE_TABLE")
+    lease_ttl_seconds: int = Field(default=900, ge=30, alias="LEASE_TTL_SECONDS")
+    owner_id: str = Field(default="lattice-ingress", alias="OWNER_ID")
+    vpc_cidrs: list[str] = Field(default_factory=lambda: ["10.0.0.0/16"], alias="VPC_CIDRS")
+    allowed_client_cidrs: list[str] = Field(default_factory=list, alias="ALLOWED_CLIENT_CIDRS")
+    tls_ports: list[int] = Field(default_factory=lambda: [443], alias="TLS_PORTS")
+    http_port: int | None = Field(default=80, alias="HTTP_PORT")
+    resolver: str | None = Field(default=None, alias="RESOLVER")
+    listen_address: str | None = Field(default=None, alias="LISTEN_ADDRESS")
+    rollout_mode: str = Field(default="redeploy", alias="ROLLOUT_MODE")
+    notification_topic_arn: str | None = Field(default=None, alias="NOTIFICATION_TOPIC_ARN")
+    # Above this many entries a DNS plan goes to S3 and only a summary is returned inline.
+    plan_inline_limit: int = Field(default=100, ge=0, alias="PLAN_INLINE_LIMIT")
+
+    _lists = field_validator("vpc_cidrs", "allowed_client_cidrs", "tls_ports", mode="before")(
+        _split
+    )
+    _optional = field_validator(
+        "consumer_target_zone_id",
+        "service_network_endpoint_id",
+        "http_port",
+        "resolver",
+        "listen_address",
+        "notification_topic_arn",
+        mode="before",
+    )(_empty_to_none)
+
+    @field_validator("record_type", mode="before")
+    @classmethod
+    def _record_type(cls, value: Any) -> Any:
+        upper = value.strip().upper() if isinstance(value, str) else value
+        if upper not in ("CNAME", "ALIAS"):
+            raise ValueError("must be CNAME or ALIAS")
+        return upper
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        try:
+            return cls.model_validate(dict(env))
+        except ValidationError as exc:
+            raise SettingsError(f"invalid control-plane environment: {exc}") from exc
+
+    def require(self, *fields: str) -> None:
+        """Fail early, naming the env var, instead of an obscure AWS validation error."""
+        missing = [
+            type(self).model_fields[name].alias or name
+            for name in fields
+            if not getattr(self, name)
+        ]
+        if missing:
+            raise SettingsError(f"missing environment variables: {', '.join(missing)}")
+
+    def zone_ids(self) -> tuple[str, str]:
+        return (self.consumer_zone_id, self.proxy_zone_id)
+
+    def zone_id(self, zone: str) -> str:
+        """`consumer` or `proxy` -> that zone's hosted zone id."""
+        return self.consumer_zone_id if zone == "consumer" else self.proxy_zone_id
+
+    def render_options(self) -> dict[str, Any]:
+        """Keyword arguments for ProxyOptions (logic/nginx_config.py); unset ones are left
+        to ProxyOptions' own defaults."""
+        options: dict[str, Any] = {
+            "vpc_cidrs": self.vpc_cidrs,
+            "allowed_client_cidrs": self.allowed_client_cidrs,
+            "tls_ports": self.tls_ports,
+            "http_port": self.http_port,
+        }
+        if self.resolver:
+            options["resolver"] = self.resolver
+        if self.listen_address:
+            options["listen_address"] = self.listen_address
+        return options
+
+
+_ENV_NAMES = tuple(field.alias or name for name, field in Settings.model_fields.items())
+
+
+def get_settings() -> Settings:
+    """Parsed once per Lambda execution environment. Keyed by the variables' values, because
+    the embedded stack runs several functions (and stacks) in one process, each with its
+    own environment swapped into os.environ around its invocations."""
+    return _parse(tuple((name, os.environ.get(name)) for name in _ENV_NAMES))
+
+
+@lru_cache(maxsize=16)
+def _parse(environment: tuple[tuple[str, str | None], ...]) -> Settings:
+    return Settings.from_env({name: value for name, value in environment if value is not None})
+
+
+def clear_settings_cache() -> None:
+    """For tests that change the environment between handler calls."""
+    _parse.cache_clear()

@@ -1,0 +1,218 @@
+#!/bin/sh
+# lattice-ingress proxy task entrypoint (POSIX sh: dash in the nginx image, bash in aws-cli).
+#
+#   entrypoint.sh fetch   config-fetcher container (needs `aws`): download the config from S3
+#                         into $SHARED_DIR/incoming with bounded exponential backoff; in
+#                         reload mode keep polling the object's ETag and download changes.
+#   entrypoint.sh serve   nginx container (needs `nginx`): validate the downloaded config with
+#                         `nginx -t`, start nginx, and apply later downloads by graceful
+#                         reload. A config that fails `nginx -t` is never applied.
+#
+# The two roles share only a directory, so the task runs the stock NGINX and AWS CLI images
+# (no image build). template.yaml embeds this file verbatim (a test keeps the copies equal);
+# the local data plane runs this very file against the embedded S3 (AWS_ENDPOINT_URL).
+# Logs are single-line JSON on stdout.
+set -u
+
+ROLE="${1:-}"
+SHARED_DIR="${SHARED_DIR:-/shared}"
+INCOMING="$SHARED_DIR/incoming"
+ROLLOUT_MODE="${ROLLOUT_MODE:-redeploy}"
+CONFIG_POLL_SECONDS="${CONFIG_POLL_SECONDS:-15}"
+FETCH_MAX_ATTEMPTS="${FETCH_MAX_ATTEMPTS:-10}"
+FETCH_BASE_DELAY_SECONDS="${FETCH_BASE_DELAY_SECONDS:-1}"
+FETCH_MAX_DELAY_SECONDS="${FETCH_MAX_DELAY_SECONDS:-30}"
+CONFIG_WAIT_SECONDS="${CONFIG_WAIT_SECONDS:-300}"
+CONFIG_WATCH_SECONDS="${CONFIG_WATCH_SECONDS:-2}"
+NGINX_BIN="${NGINX_BIN:-nginx}"
+# Local runs only: the process that owns this task; when it is gone, so are we. (In a
+# container the entrypoint is the main process and this stays empty.)
+PARENT_PID="${LATTICE_INGRESS_PARENT_PID:-}"
+NGINX_CONF_DIR="${NGINX_CONF_DIR:-/etc/nginx}"
+NGINX_PREFIX="${NGINX_PREFIX:-}"
+# Main-context directives given on the command line, e.g. locally the Debian stream module
+# (`load_module ...;`) and a private pid file; the official image needs none.
+NGINX_GLOBALS="daemon off; ${NGINX_GLOBAL_DIRECTIVES:-}"
+LIVE_CONF="$NGINX_CONF_DIR/lattice-ingress.conf"
+NEXT_CONF="$NGINX_CONF_DIR/lattice-ingress.next.conf"
+
+# -- logging -----------------------------------------------------------------------------
+json_escape() {
+    # One line, no control characters, JSON string escapes for \ and ".
+    printf '%s' "$1" | tr '\n\t\r' '   ' | tr -d '\000-\037' | sed 's/\\/\\\\/g; s/"/\\"/g'
+}
+
+log() { # level event message [detail]
+    printf '{"time":"%s","level":"%s","logger":"lattice-ingress-entrypoint","role":"%s","event":"%s","message":"%s","detail":"%s"}\n' \
+        "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$1" "$ROLE" "$2" "$(json_escape "$3")" \
+        "$(json_escape "${4:-}")"
+}
+
+die() { log ERROR "$1" "$2" "${3:-}"; exit 1; }
+
+parent_gone() { [ -n "$PARENT_PID" ] && ! kill -0 "$PARENT_PID" 2>/dev/null; }
+
+# -- fetch role --------------------------------------------------------------------------
+fetch_once() {
+    # Download to a temporary name, then rename: the serve role never sees a partial file.
+    tmp="$INCOMING/.nginx.conf.$$"
+    err="$INCOMING/.fetch-error.$$"
+    if etag=$(aws s3api get-object --bucket "$CONFIG_BUCKET" --key "$CONFIG_KEY" \
+        --query ETag --output text "$tmp" 2>"$err"); then
+        mv -f "$tmp" "$INCOMING/nginx.conf"
+        printf '%s\n' "$etag" >"$INCOMING/.etag.$$" && mv -f "$INCOMING/.etag.$$" "$INCOMING/etag"
+        CURRENT_ETAG="$etag"
+        rm -f "$err"
+        log INFO config_fetched "downloaded s3://$CONFIG_BUCKET/$CONFIG_KEY" "etag=$etag"
+        return 0
+    fi
+    FETCH_ERROR=$(cat "$err" 2>/dev/null)
+    rm -f "$tmp" "$err"
+    return 1
+}
+
+fetch_with_retries() {
+    attempt=1
+    delay="$FETCH_BASE_DELAY_SECONDS"
+    while ! fetch_once; do
+        if [ "$attempt" -ge "$FETCH_MAX_ATTEMPTS" ]; then
+            log ERROR fetch_failed "giving up after $attempt attempts" "$FETCH_ERROR"
+            return 1
+        fi
+        log WARN fetch_retry "attempt $attempt failed; retrying in ${delay}s" "$FETCH_ERROR"
+        sleep "$delay"
+        parent_gone && exit 0
+        attempt=$((attempt + 1))
+        delay=$((delay * 2))
+        [ "$delay" -gt "$FETCH_MAX_DELAY_SECONDS" ] && delay="$FETCH_MAX_DELAY_SECONDS"
+    done
+    return 0
+}
+
+run_fetch() {
+    : "${CONFIG_BUCKET:?CONFIG_BUCKET is required}" "${CONFIG_KEY:?CONFIG_KEY is required}"
+    mkdir -p "$INCOMING"
+    CURRENT_ETAG=""
+    FETCH_ERROR=""
+    fetch_with_retries || exit 1
+    [ "$ROLLOUT_MODE" = reload ] || exit 0
+    # Reload mode: a HEAD per interval; download only when the ETag moved. A failed poll is
+    # logged and retried at the next interval: the proxy keeps serving what it has.
+    trap 'exit 0' TERM INT
+    while :; do
+        sleep "$CONFIG_POLL_SECONDS" &
+        wait $! || true
+        parent_gone && exit 0
+        if ! etag=$(aws s3api head-object --bucket "$CONFIG_BUCKET" --key "$CONFIG_KEY" \
+            --query ETag --output text 2>&1); then
+            log WARN poll_failed "could not read the config object's ETag" "$etag"
+            continue
+        fi
+        if [ "$etag" != "$CURRENT_ETAG" ]; then
+            fetch_once || log WARN fetch_failed "download after ETag change failed" "$FETCH_ERROR"
+        fi
+    done
+}
+
+# -- serve role --------------------------------------------------------------------------
+nginx_cmd() { # args...
+    if [ -n "$NGINX_PREFIX" ]; then
+        "$NGINX_BIN" -p "$NGINX_PREFIX" -e stderr "$@"
+    else
+        "$NGINX_BIN" -e stderr "$@"
+    fi
+}
+
+checksum() { cksum <"$1" | cut -d' ' -f1-2; }
+
+# Copy the downloaded config next to the live one and run `nginx -t` on it; on success it
+# becomes the live config. Returns 1 (and logs) when the candidate is invalid.
+stage_candidate() {
+    cp "$INCOMING/nginx.conf" "$NEXT_CONF" || return 1
+    if output=$(nginx_cmd -t -q -c "$NEXT_CONF" -g "$NGINX_GLOBALS" 2>&1); then
+        mv -f "$NEXT_CONF" "$LIVE_CONF"
+        return 0
+    fi
+    rm -f "$NEXT_CONF"
+    log ERROR config_rejected "nginx -t failed: the published config is NOT applied; still serving the last good config" "$output"
+    return 1
+}
+
+wait_for_download() {
+    waited=0
+    while [ ! -s "$INCOMING/nginx.conf" ]; do
+        [ "$waited" -ge "$CONFIG_WAIT_SECONDS" ] &&
+            die config_missing "no config downloaded after ${CONFIG_WAIT_SECONDS}s" "$INCOMING/nginx.conf"
+        sleep 1
+        parent_gone && exit 0
+        waited=$((waited + 1))
+    done
+}
+
+check_for_new_config() {
+    [ -s "$INCOMING/nginx.conf" ] || return 0
+    seen=$(checksum "$INCOMING/nginx.conf")
+    [ "$seen" = "$APPLIED_SUM" ] && return 0
+    # Remember the rejected checksum too: one loud log per bad config, not one per interval.
+    APPLIED_SUM="$seen"
+    if stage_candidate; then
+        kill -HUP "$NGINX_PID"
+        log INFO config_reloaded "new config validated; nginx reloading gracefully" "cksum=$seen"
+    fi
+}
+
+shutdown() {
+    # SIGQUIT = graceful: finish open connections (the NLB drains during deregistration).
+    log INFO stopping "stopping nginx gracefully"
+    if [ -n "$NGINX_PID" ]; then
+        kill -QUIT "$NGINX_PID" 2>/dev/null
+        wait "$NGINX_PID"
+    fi
+    exit 0
+}
+
+run_serve() {
+    # Traps first: a signal that arrives while the config is still awaited must not kill
+    # this shell (SIGHUP's default action) or leave nginx without its supervisor.
+    NGINX_PID=""
+    CHECK_NOW=0
+    trap shutdown TERM INT
+    # SIGHUP asks for an immediate check of the downloaded config (the local data plane
+    # sends it after re-fetching on an emulated ECS deployment).
+    trap 'CHECK_NOW=1' HUP
+    mkdir -p "$NGINX_CONF_DIR"
+    wait_for_download
+    APPLIED_SUM=$(checksum "$INCOMING/nginx.conf")
+    stage_candidate || die start_refused "the downloaded config is invalid; not starting"
+    # Started directly (not through nginx_cmd): $! must be the nginx master itself, since a
+    # function in the background runs in a subshell that would take our signals instead.
+    set -- -e stderr
+    [ -n "$NGINX_PREFIX" ] && set -- -p "$NGINX_PREFIX" "$@"
+    "$NGINX_BIN" "$@" -c "$LIVE_CONF" -g "$NGINX_GLOBALS" &
+    NGINX_PID=$!
+    log INFO started "nginx started" "pid=$NGINX_PID mode=$ROLLOUT_MODE cksum=$APPLIED_SUM"
+    while :; do
+        sleep "$CONFIG_WATCH_SECONDS" &
+        SLEEP_PID=$!
+        wait "$SLEEP_PID" 2>/dev/null || kill "$SLEEP_PID" 2>/dev/null
+        parent_gone && shutdown
+        if ! kill -0 "$NGINX_PID" 2>/dev/null; then
+            wait "$NGINX_PID"
+            status=$?
+            die nginx_exited "nginx exited" "status=$status"
+        fi
+        if [ "$ROLLOUT_MODE" = reload ] || [ "$CHECK_NOW" = 1 ]; then
+            CHECK_NOW=0
+            check_for_new_config
+        fi
+    done
+}
+
+case "$ROLE" in
+fetch) run_fetch ;;
+serve) run_serve ;;
+*)
+    echo "usage: $0 fetch|serve" >&2
+    exit 2
+    ;;
+esac

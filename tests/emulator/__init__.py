@@ -1,0 +1,1 @@
+"""Tests of the embedded AWS compatibility layer: Step Functions, Lambda, EventBridge."""

@@ -1,0 +1,280 @@
+"""DNS plan for one zone: create, update, delete, no-op, conflicts, apex ALIAS."""
+
+from __future__ import annotations
+
+from lattice_ingress.logic.dns_plan import plan_zone
+from lattice_ingress.logic.dns_records import (
+    DesiredRecord,
+    RecordMode,
+    consumer_records,
+    parse_registry_value,
+    proxy_records,
+    registry_record,
+)
+from lattice_ingress.models.catalog import PublishedService
+from lattice_ingress.models.dns import (
+    AliasTarget,
+    ChangeAction,
+    PlannedAction,
+    RecordSet,
+    ZonePlan,
+)
+
+OWNER = "stack-a"
+NLB = "ext-nlb-123.elb.us-east-1.amazonaws.com"
+NLB_ZONE = "Z26RNL4JYFTOTI"
+ZONE = "example.com"
+
+
+def service(domain: str, service_id: str = "svc-1") -> PublishedService:
+    return PublishedService(
+        service_id=service_id,
+        domain=domain,
+        upstream=f"{service_id}.vpc-lattice-svcs.us-east-1.on.aws",
+        upstream_zone_id="ZLATTICE",
+    )
+
+
+def cname(name: str, target: str) -> RecordSet:
+    return RecordSet(name=name, type="CNAME", ttl=300, values=(target,))
+
+
+def desired_consumer(*services: PublishedService) -> list[DesiredRecord]:
+    desired, rejects = consumer_records(services, ZONE, NLB, NLB_ZONE, RecordMode.CNAME)
+    assert rejects == []
+    return desired
+
+
+def actions(plan: ZonePlan) -> dict[str, PlannedAction]:
+    return {entry.name: entry.action for entry in plan.entries}
+
+
+def api_changes(plan: ZonePlan) -> list[tuple[str, str, str]]:
+    return [
+        (change.action.value, change.record.type, change.record.name)
+        for group in plan.groups
+        for change in group.changes
+    ]
+
+
+def test_given_empty_zone_when_planned_then_record_and_registry_created() -> None:
+    plan = plan_zone("consumer", OWNER, desired_consumer(service("orders.example.com")), [])
+
+    assert actions(plan) == {"orders.example.com": PlannedAction.CREATE}
+    assert api_changes(plan) == [
+        ("CREATE", "CNAME", "orders.example.com"),
+        ("CREATE", "TXT", "_lattice-ingress.orders.example.com"),
+    ]
+    txt = plan.groups[0].changes[1].record.values[0]
+    assert parse_registry_value(txt) == {
+        "heritage": "lattice-ingress",
+        "owner": OWNER,
+        "service": "svc-1",
+    }
+
+
+def test_given_owned_matching_records_when_planned_then_nothing_to_do() -> None:
+    existing = [
+        cname("orders.example.com", NLB + "."),
+        registry_record("orders.example.com", OWNER, "svc-1"),
+    ]
+
+    plan = plan_zone("consumer", OWNER, desired_consumer(service("orders.example.com")), existing)
+
+    assert actions(plan) == {"orders.example.com": PlannedAction.UNCHANGED}
+    assert plan.groups == ()
+
+
+def test_given_owned_record_with_old_target_when_planned_then_upserted() -> None:
+    existing = [
+        cname("orders.example.com", "old-nlb.elb.amazonaws.com"),
+        registry_record("orders.example.com", OWNER, "svc-1"),
+    ]
+
+    plan = plan_zone("consumer", OWNER, desired_consumer(service("orders.example.com")), existing)
+
+    assert actions(plan) == {"orders.example.com": PlannedAction.UPDATE}
+    assert api_changes(plan) == [("UPSERT", "CNAME", "orders.example.com")]
+
+
+def test_given_owned_name_whose_record_was_deleted_when_planned_then_repaired() -> None:
+    existing = [registry_record("orders.example.com", OWNER, "svc-1")]
+
+    plan = plan_zone("consumer", OWNER, desired_consumer(service("orders.example.com")), existing)
+
+    assert api_changes(plan) == [("UPSERT", "CNAME", "orders.example.com")]
+
+
+def test_given_owned_name_not_in_catalog_when_planned_then_exactly_owned_records_deleted() -> None:
+    existing = [
+        cname("gone.example.com", NLB),
+        registry_record("gone.example.com", OWNER, "svc-9"),
+        cname("foreign.example.com", "elsewhere.example.net"),
+    ]
+
+    plan = plan_zone("consumer", OWNER, [], existing)
+
+    assert actions(plan) == {"gone.example.com": PlannedAction.DELETE}
+    assert api_changes(plan) == [
+        ("DELETE", "CNAME", "gone.example.com"),
+        ("DELETE", "TXT", "_lattice-ingress.gone.example.com"),
+    ]
+    assert plan.entries[0].service_id == "svc-9"
+
+
+def test_given_foreign_record_at_name_when_planned_then_conflict_and_untouched() -> None:
+    existing = [cname("orders.example.com", "somewhere.example.net")]
+
+    plan = plan_zone(
+        "consumer",
+        OWNER,
+        desired_consumer(service("orders.example.com"), service("ok.example.com", "svc-2")),
+        existing,
+    )
+
+    assert actions(plan) == {
+        "orders.example.com": PlannedAction.CONFLICT,
+        "ok.example.com": PlannedAction.CREATE,
+    }
+    assert all(name != "orders.example.com" for _, _, name in api_changes(plan))
+    conflict = plan.entries_with(PlannedAction.CONFLICT)[0]
+    assert conflict.reason is not None and "CNAME" in conflict.reason
+
+
+def test_given_name_registered_to_another_owner_when_planned_then_conflict() -> None:
+    existing = [
+        cname("orders.example.com", NLB),
+        registry_record("orders.example.com", "stack-b", "svc-1"),
+    ]
+
+    plan = plan_zone("consumer", OWNER, desired_consumer(service("orders.example.com")), existing)
+
+    assert actions(plan) == {"orders.example.com": PlannedAction.CONFLICT}
+    assert plan.groups == ()
+
+
+def test_given_other_owners_name_missing_from_catalog_when_planned_then_not_deleted() -> None:
+    existing = [
+        cname("theirs.example.com", NLB),
+        registry_record("theirs.example.com", "stack-b", "svc-1"),
+    ]
+
+    plan = plan_zone("consumer", OWNER, [], existing)
+
+    assert plan.entries == () and plan.groups == ()
+
+
+def test_given_forged_registry_text_when_planned_then_not_treated_as_owned() -> None:
+    forged = RecordSet(
+        name="_lattice-ingress.orders.example.com",
+        type="TXT",
+        ttl=300,
+        values=('"owner=stack-a"',),
+    )
+
+    plan = plan_zone("consumer", OWNER, [], [cname("orders.example.com", NLB), forged])
+
+    assert plan.groups == ()
+
+
+def test_given_zone_apex_in_cname_mode_when_planned_then_alias_is_used() -> None:
+    desired = desired_consumer(service("example.com"))
+
+    plan = plan_zone("consumer", OWNER, desired, [])
+
+    record = plan.groups[0].changes[0].record
+    assert record.type == "A"
+    assert record.alias == AliasTarget(hosted_zone_id=NLB_ZONE, dns_name=NLB)
+
+
+def test_given_apex_without_target_zone_id_when_planned_then_rejected_for_zone() -> None:
+    desired, rejects = consumer_records([service("example.com")], ZONE, NLB, None, RecordMode.CNAME)
+
+    plan = plan_zone("consumer", OWNER, desired, [], rejects)
+
+    assert actions(plan) == {"example.com": PlannedAction.REJECTED}
+    assert plan.groups == ()
+
+
+def test_given_alias_mode_when_switching_from_cname_then_old_type_deleted_first() -> None:
+    desired, _ = consumer_records(
+        [service("orders.example.com")], ZONE, NLB, NLB_ZONE, RecordMode.ALIAS
+    )
+    existing = [
+        cname("orders.example.com", NLB),
+        registry_record("orders.example.com", OWNER, "svc-1"),
+    ]
+
+    plan = plan_zone("consumer", OWNER, desired, existing)
+
+    assert api_changes(plan) == [
+        ("DELETE", "CNAME", "orders.example.com"),
+        ("UPSERT", "A", "orders.example.com"),
+    ]
+
+
+def test_given_proxy_zone_when_planned_then_target_is_lattice_name() -> None:
+    desired, _ = proxy_records([service("orders.example.com")], ZONE, RecordMode.CNAME)
+
+    plan = plan_zone("proxy", OWNER, desired, [])
+
+    record = plan.groups[0].changes[0].record
+    assert record.values == ("svc-1.vpc-lattice-svcs.us-east-1.on.aws",)
+    assert plan.entries[0].zone == "proxy"
+
+
+def test_given_proxy_zone_alias_mode_when_planned_then_alias_to_lattice_zone() -> None:
+    desired, _ = proxy_records([service("orders.example.com")], ZONE, RecordMode.ALIAS)
+
+    record = desired[0].record
+
+    assert record.type == "A"
+    assert record.alias is not None and record.alias.hosted_zone_id == "ZLATTICE"
+
+
+def test_given_alias_record_listed_with_trailing_dot_when_compared_then_unchanged() -> None:
+    desired, _ = consumer_records(
+        [service("orders.example.com")], ZONE, NLB, NLB_ZONE, RecordMode.ALIAS
+    )
+    existing = [
+        RecordSet(
+            name="orders.example.com",
+            type="A",
+            alias=AliasTarget(hosted_zone_id=NLB_ZONE, dns_name=NLB.upper() + "."),
+        ),
+        registry_record("orders.example.com", OWNER, "svc-1"),
+    ]
+
+    plan = plan_zone("consumer", OWNER, desired, existing)
+
+    assert actions(plan) == {"orders.example.com": PlannedAction.UNCHANGED}
+
+
+def test_given_owned_name_moved_to_another_service_when_planned_then_registry_updated() -> None:
+    existing = [
+        cname("orders.example.com", NLB),
+        registry_record("orders.example.com", OWNER, "svc-old"),
+    ]
+
+    plan = plan_zone("consumer", OWNER, desired_consumer(service("orders.example.com")), existing)
+
+    assert api_changes(plan) == [("UPSERT", "TXT", "_lattice-ingress.orders.example.com")]
+    assert plan.groups[0].changes[0].action is ChangeAction.UPSERT
+
+
+def test_given_5000_new_services_when_planned_and_batched_then_batches_within_limits() -> None:
+    from lattice_ingress.logic.batching import batch_changes, change_cost
+
+    services = [service(f"s{i:04d}.example.com", f"svc-{i:04d}") for i in range(5000)]
+
+    plan = plan_zone("consumer", OWNER, desired_consumer(*services), [])
+    batches = batch_changes(plan.groups)
+
+    assert len(plan.entries_with(PlannedAction.CREATE)) == 5000
+    # 10,000 elements would fit in 10 batches, but the values bind first: 39 (CNAME) + 57
+    # (TXT) = 96 characters a name, 333 names per 32,000 characters -> 16 batches.
+    assert len(batches) == 16
+    assert sum(len(batch) for batch in batches) == 10_000
+    for batch in batches:
+        assert sum(change_cost(c).elements for c in batch) <= 1000
+        assert sum(change_cost(c).characters for c in batch) <= 32_000
