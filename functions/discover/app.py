@@ -37,11 +37,15 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         else None
     )
     catalog = build_catalog(settings.service_network_id, associations, zones, targets)
+    digest = catalog_hash(catalog)
     ref = S3ObjectRef(
-        bucket=settings.config_bucket,
-        key=object_key(settings.catalog_prefix, request.execution_id),
+        bucket=settings.config_bucket, key=object_key(settings.catalog_prefix, digest)
     )
-    put_catalog(client("s3"), ref, catalog)
+    written = put_catalog(client("s3"), ref, catalog)
+    logger.info(
+        "catalog stored",
+        extra={"catalog": ref.key, "written": written, "execution": request.execution_id},
+    )
 
     metrics.add_metric(MetricName.PUBLISHED_SERVICES, MetricUnit.Count, len(catalog.services))
     metrics.add_metric(MetricName.REJECTED_NAMES, MetricUnit.Count, len(catalog.rejected))
@@ -52,7 +56,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         )
     return DiscoverResult(
         catalog=ref,
-        catalog_hash=catalog_hash(catalog),
+        catalog_hash=digest,
         service_count=len(catalog.services),
         in_progress_count=catalog.in_progress_count,
         rejected=list(catalog.rejected[:INLINE_REJECTED]),

@@ -39,7 +39,9 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         route53.apply_batches(
             client("route53"), zone_id, batches, f"lattice-ingress {settings.owner_id}"
         )
-    return report(settings, request, zone_id, plan, len(batches)).to_output()
+    return report(
+        settings, request, zone_id, plan, len(batches), context.aws_request_id
+    ).to_output()
 
 
 def build_plan(settings: Settings, zone: str, zone_id: str, catalog: Catalog) -> ZonePlan:
@@ -60,7 +62,12 @@ def build_plan(settings: Settings, zone: str, zone_id: str, catalog: Catalog) ->
 
 
 def report(
-    settings: Settings, request: SyncDnsRequest, zone_id: str, plan: ZonePlan, batches: int
+    settings: Settings,
+    request: SyncDnsRequest,
+    zone_id: str,
+    plan: ZonePlan,
+    batches: int,
+    invocation_id: str,
 ) -> SyncDnsResult:
     """Changes, conflicts and rejections, logged and counted; the plan inline when small,
     otherwise in S3 next to the catalog (a Lambda result must stay far below 256 KB)."""
@@ -81,7 +88,10 @@ def report(
     if len(listed) > settings.plan_inline_limit:
         plan_ref = S3ObjectRef(
             bucket=request.catalog.bucket,
-            key=request.catalog.key.removesuffix(".json") + f".{request.zone}-plan.json",
+            # Catalogs are shared by every run that sees the same desired state; the plan
+            # is this run's, so its key names this invocation.
+            key=request.catalog.key.removesuffix(".json")
+            + f".{request.zone}-plan-{invocation_id}.json",
         )
         put_json(client("s3"), plan_ref, [e.model_dump(mode="json", by_alias=True) for e in listed])
     return SyncDnsResult(

@@ -136,7 +136,8 @@ def test_given_services_when_reconciled_then_good_published_and_bad_rejected(
     assert discovery["inProgressCount"] == 1
     assert discovery["rejectedCount"] == 2
     assert len(discovery["catalogHash"]) == 64
-    assert discovery["catalog"]["key"] == "catalog/run-1.json"
+    # Content addressed: the key is the catalog's hash, so an unchanged state is not rewritten.
+    assert discovery["catalog"]["key"] == f"catalog/{discovery['catalogHash']}.json"
 
     consumer = account.records(account.consumer_zone)
     assert consumer[("orders.example.com", "CNAME")]["ResourceRecords"] == [{"Value": NLB}]
@@ -176,6 +177,10 @@ def test_given_nothing_changed_when_reconciled_again_then_no_write(account: Acco
     assert second["config"]["versionId"] == first["config"]["versionId"]
     versions = account.s3.list_object_versions(Bucket=account.bucket, Prefix="nginx/")
     assert len(versions["Versions"]) == 1
+    # The catalog is content addressed: the second run finds it stored and writes nothing.
+    assert second["discovery"]["catalog"] == first["discovery"]["catalog"]
+    catalogs = account.s3.list_object_versions(Bucket=account.bucket, Prefix="catalog/")
+    assert len(catalogs["Versions"]) == 1
 
 
 def test_given_deleted_service_when_reconciled_then_owned_records_removed_only(

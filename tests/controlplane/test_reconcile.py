@@ -190,8 +190,12 @@ def test_given_route53_throttles_changes_when_reconciled_then_it_still_converges
 def test_given_rollout_fails_when_config_changes_then_previous_config_is_restored(control_plane):
     from lattice_ingress.local.compat import ecs
 
+    # Given a published config (its own, so the test does not depend on the others' order)
+    steady = control_plane.unique("steady")
+    control_plane.create_service(steady, f"{steady}.{control_plane.domain}")
     control_plane.wait_idle()
     previous_text = control_plane.config_text()
+    assert f"{steady}.{control_plane.domain}" in previous_text
     domain = f"{control_plane.unique('broken')}.{control_plane.domain}"
     ecs.fail_next_rollout()
     try:

@@ -134,7 +134,7 @@ def test_given_existing_association_when_associating_again_then_conflict(
 def test_given_provisioning_delay_when_service_created_then_in_progress_until_active(
     lattice, provisioning, service_network
 ):
-    provisioning(0.3)
+    provisioning(3.0)  # wide enough that a loaded CI machine still reads it in progress
 
     service = lattice.create_service(name=unique("slow"))
     association = _associate(lattice, service_network, service)

@@ -35,8 +35,26 @@ def put_json(s3: Any, ref: S3ObjectRef, body: Any) -> None:
         raise CatalogStoreError(f"cannot write s3://{ref.bucket}/{ref.key}: {exc}") from exc
 
 
-def put_catalog(s3: Any, ref: S3ObjectRef, catalog: Catalog) -> None:
+def put_catalog(s3: Any, ref: S3ObjectRef, catalog: Catalog) -> bool:
+    """Store the catalog unless an object already holds it. Catalog keys are content
+    addressed (the catalog hash), so an unchanged desired state is never written again:
+    a reconcile that finds nothing to do makes no catalog write. True when written."""
+    if object_exists(s3, ref):
+        return False
     put_json(s3, ref, catalog.model_dump(mode="json", by_alias=True))
+    return True
+
+
+def object_exists(s3: Any, ref: S3ObjectRef) -> bool:
+    try:
+        s3.head_object(Bucket=ref.bucket, Key=ref.key)
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") in _NOT_FOUND:
+            return False
+        raise CatalogStoreError(f"cannot read s3://{ref.bucket}/{ref.key}: {exc}") from exc
+    except BotoCoreError as exc:
+        raise CatalogStoreError(f"cannot read s3://{ref.bucket}/{ref.key}: {exc}") from exc
+    return True
 
 
 def get_catalog(s3: Any, ref: S3ObjectRef) -> Catalog:

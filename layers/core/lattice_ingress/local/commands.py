@@ -10,7 +10,7 @@ import importlib
 _COMMAND_MODULES = ("lattice_ingress.local.serve", "lattice_ingress.local.demo")
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction) -> None:
     for name in _COMMAND_MODULES:
         try:
             module = importlib.import_module(name)

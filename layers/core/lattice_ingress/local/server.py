@@ -110,7 +110,7 @@ class EmbeddedAws:
 
     def client(self, service: str, **config: Any) -> BaseClient:
         """A boto3 client for this stack, with dummy credentials."""
-        return boto3.client(  # type: ignore[call-overload,no-any-return]
+        return boto3.client(
             service,
             region_name=self.region,
             endpoint_url=self.endpoint,

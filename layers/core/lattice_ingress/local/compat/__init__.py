@@ -1,8 +1,8 @@
 """Where moto 5.2.x differs from AWS in what lattice-ingress uses, one module per service.
 
 Each module exposes `install(embedded)`: it patches moto (idempotently: installing twice
-changes nothing) and may add WSGI middlewares. `docs/emulator.md` lists every fix and the
-differences that remain.
+changes nothing) and may add WSGI middlewares. `docs/emulator.md` indexes every fix and
+the differences from AWS that remain.
 """
 
 from __future__ import annotations
@@ -27,10 +27,4 @@ MODULES = (
 
 def install(embedded: EmbeddedAws) -> None:
     for name in MODULES:
-        try:
-            module = importlib.import_module(f"{__name__}.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{__name__}.{name}":
-                raise
-            continue  # not written yet
-        module.install(embedded)
+        importlib.import_module(f"{__name__}.{name}").install(embedded)
