@@ -196,6 +196,24 @@ def test_given_apex_without_target_zone_id_when_planned_then_rejected_for_zone()
     assert plan.groups == ()
 
 
+def test_given_alias_mode_without_upstream_zone_id_when_planned_then_rejected_for_proxy_zone() -> (
+    None
+):
+    unknown_zone = service("orders.example.com").model_copy(update={"upstream_zone_id": None})
+    good = service("pay.example.com", "svc-2")
+
+    desired, rejects = proxy_records([unknown_zone, good], ZONE, RecordMode.ALIAS)
+    plan = plan_zone("proxy", OWNER, desired, [], rejects)
+
+    assert actions(plan) == {
+        "orders.example.com": PlannedAction.REJECTED,
+        "pay.example.com": PlannedAction.CREATE,
+    }
+    assert [r.reason for r in rejects] == [
+        "ALIAS needs the upstream's hosted zone id, which Lattice did not return"
+    ]
+
+
 def test_given_alias_mode_when_switching_from_cname_then_old_type_deleted_first() -> None:
     desired, _ = consumer_records(
         [service("orders.example.com")], ZONE, NLB, NLB_ZONE, RecordMode.ALIAS

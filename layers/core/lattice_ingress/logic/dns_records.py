@@ -5,7 +5,7 @@ CNAME cannot share its name with any other record."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -77,41 +77,44 @@ def consumer_records(
     mode: RecordMode,
 ) -> tuple[list[DesiredRecord], list[ZoneReject]]:
     """Consumer zone: custom domain -> the chosen NLB (CNAME, or ALIAS A; ALIAS at the apex)."""
-    desired: list[DesiredRecord] = []
-    rejects: list[ZoneReject] = []
-    for service in services:
-        record = _record(service.domain, zone_name, target_dns, target_zone_id, mode)
-        if record is None:
-            rejects.append(
-                ZoneReject(
-                    service.service_id,
-                    service.domain,
-                    "zone apex needs an ALIAS target, but CONSUMER_TARGET_ZONE_ID is empty",
-                )
-            )
-        else:
-            desired.append(DesiredRecord(service.service_id, record))
-    return desired, rejects
+    return _records(
+        services,
+        zone_name,
+        mode,
+        lambda _service: (target_dns, target_zone_id),
+        "zone apex needs an ALIAS target, but CONSUMER_TARGET_ZONE_ID is empty",
+    )
 
 
 def proxy_records(
     services: Iterable[PublishedService], zone_name: str, mode: RecordMode
 ) -> tuple[list[DesiredRecord], list[ZoneReject]]:
     """Proxy zone: custom domain -> the Lattice (or endpoint) name the proxies forward to."""
+    return _records(
+        services,
+        zone_name,
+        mode,
+        lambda service: (service.upstream, service.upstream_zone_id),
+        "ALIAS needs the upstream's hosted zone id, which Lattice did not return",
+    )
+
+
+def _records(
+    services: Iterable[PublishedService],
+    zone_name: str,
+    mode: RecordMode,
+    target_of: Callable[[PublishedService], tuple[str, str | None]],
+    missing_zone_id: str,
+) -> tuple[list[DesiredRecord], list[ZoneReject]]:
+    """One record per service; a service that needs an ALIAS without a zone id is rejected
+    (for this zone only) instead of failing the whole batch."""
     desired: list[DesiredRecord] = []
     rejects: list[ZoneReject] = []
     for service in services:
-        record = _record(
-            service.domain, zone_name, service.upstream, service.upstream_zone_id, mode
-        )
+        target, target_zone_id = target_of(service)
+        record = _record(service.domain, zone_name, target, target_zone_id, mode)
         if record is None:
-            rejects.append(
-                ZoneReject(
-                    service.service_id,
-                    service.domain,
-                    "ALIAS needs the upstream's hosted zone id, which Lattice did not return",
-                )
-            )
+            rejects.append(ZoneReject(service.service_id, service.domain, missing_zone_id))
         else:
             desired.append(DesiredRecord(service.service_id, record))
     return desired, rejects
