@@ -5,7 +5,9 @@ are available), creates a few VPC Lattice services - two good ones, one whose cu
 is not a valid host name, one outside the hosted zones, one whose name already has a record
 the stack does not own - waits for the executions the CloudTrail events start, and prints
 what was published in each zone and in the NGINX config, and what was not and why. With the
-data plane it also sends requests through the proxy (PROXY protocol) and shows who answered.
+data plane it also sends requests through the proxy (PROXY protocol) and shows who answered:
+plain HTTP routed by Host, and TLS passed through by SNI, the client verifying the backend's
+certificate against the stand-ins' CA.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import json
 import logging
 import shutil
 import socket
+import ssl
 import sys
 import time
 import warnings
@@ -134,28 +137,78 @@ def not_published(output: dict[str, Any]) -> list[tuple[str, str]]:
 
 
 # -- through the proxy ---------------------------------------------------------------------------
+def proxy_header(port: int) -> bytes:
+    """PROXY protocol v1 from an allowed client, as the NLB would send (v2 there)."""
+    return f"PROXY TCP4 {CLIENT_ADDRESS} 127.0.0.1 50000 {port}\r\n".encode()
+
+
+def http_get(host: str) -> bytes:
+    return f"GET / HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n".encode()
+
+
+def read_all(conn: socket.socket) -> str:
+    chunks = []
+    while chunk := conn.recv(65536):
+        chunks.append(chunk)
+    return b"".join(chunks).decode("utf-8", "replace")
+
+
+def served_by(response: str) -> tuple[str, str | None]:
+    """(status line, the stand-in's X-Served-By) of an HTTP response."""
+    lines = response.split("\r\n")
+    for line in lines:
+        if line.lower().startswith("x-served-by:"):
+            return lines[0], line.split(":", 1)[1].strip()
+    return lines[0], None
+
+
 def ask_proxy(port: int, host: str, timeout: float = 5.0) -> str:
-    """One HTTP request with a PROXY protocol v1 header, as the NLB would send (v2 there)."""
-    request = (
-        f"PROXY TCP4 {CLIENT_ADDRESS} 127.0.0.1 50000 {port}\r\n"
-        f"GET / HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
-    ).encode()
+    """One plain HTTP request behind a PROXY header; NGINX routes it by Host."""
     try:
         with socket.create_connection(("127.0.0.1", port), timeout=timeout) as conn:
-            conn.sendall(request)
-            chunks = []
-            while chunk := conn.recv(65536):
-                chunks.append(chunk)
+            conn.sendall(proxy_header(port) + http_get(host))
+            response = read_all(conn)
     except OSError as exc:
         return f"connection failed ({exc.__class__.__name__})"
-    response = b"".join(chunks).decode("utf-8", "replace")
     if not response:
         return "refused: connection closed without an answer (not published)"
-    status = response.split("\r\n", 1)[0]
-    for line in response.split("\r\n"):
-        if line.lower().startswith("x-served-by:"):
-            return f"answered by service '{line.split(':', 1)[1].strip()}' ({status})"
-    return f"not forwarded ({status})"
+    status, service = served_by(response)
+    return f"answered by service '{service}' ({status})" if service else f"not forwarded ({status})"
+
+
+def ask_proxy_tls(port: int, host: str, cafile: Path, timeout: float = 5.0) -> str:
+    """PROXY header in clear, then TLS with SNI = host, verified against the stand-ins' CA.
+
+    NGINX only peeks at the SNI and passes the bytes through, so a verified handshake
+    proves the client reached the named backend itself, not a proxy holding its key.
+    """
+    context = ssl.create_default_context(cafile=str(cafile))
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=timeout) as conn:
+            conn.sendall(proxy_header(port))
+            with context.wrap_socket(conn, server_hostname=host) as tls:
+                # Session details first: they are unreadable once the backend has closed.
+                version = tls.version()
+                certificate = certificate_name(tls.getpeercert() or {}, host)
+                tls.sendall(http_get(host))
+                response = read_all(tls)
+    except ssl.SSLCertVerificationError as exc:
+        return f"certificate NOT verified ({exc.verify_message})"
+    except (ssl.SSLEOFError, ssl.SSLZeroReturnError, ConnectionResetError):
+        return "refused: closed without a handshake (not published)"
+    except OSError as exc:  # ssl.SSLError and timeouts included
+        return f"connection failed ({exc.__class__.__name__}: {exc})"
+    status, service = served_by(response)
+    if service is None:
+        return f"handshake verified, but not answered by a stand-in ({status})"
+    version_text = (version or "TLS").replace("TLSv", "TLS ")
+    return f"answered by service '{service}' ({version_text}, certificate for {certificate})"
+
+
+def certificate_name(peer: dict[str, Any], host: str) -> str:
+    """The certificate name that matched the SNI (verification passed, so one did)."""
+    names = [value for kind, value in peer.get("subjectAltName", ()) if kind == "DNS"]
+    return next((n for n in names if n.lower() == host.lower()), ", ".join(names) or "?")
 
 
 def dataplane_available() -> bool:
@@ -274,12 +327,25 @@ def print_summary(
         f"{output.get('rollout', {}).get('state')}"
     )
 
-    if with_dataplane and outputs.get("ProxyHttpPort"):
+    if with_dataplane:
+        hosts = [service.domain(domain) for service in SERVICES]
+        say_through_proxy(say, outputs, hosts, stack.dataplane.ca_path)
+
+
+def say_through_proxy(say: Say, outputs: dict[str, str], hosts: list[str], cafile: Path) -> None:
+    if outputs.get("ProxyHttpPort"):
         port = int(outputs["ProxyHttpPort"])
         say(f"\nThrough the proxy (HTTP port {port}, PROXY protocol from {CLIENT_ADDRESS}):")
-        for service in SERVICES:
-            host = service.domain(domain)
+        for host in hosts:
             say(f"  Host: {host:<45} {ask_proxy(port, host)}")
+    if outputs.get("ProxyTlsPort"):
+        port = int(outputs["ProxyTlsPort"])
+        say(
+            f"\nThrough the proxy (TLS port {port}, PROXY protocol from {CLIENT_ADDRESS}, "
+            "by SNI, certificate verified end to end):"
+        )
+        for host in hosts:
+            say(f"  SNI {host:<47} {ask_proxy_tls(port, host, cafile)}")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,unused-ignore]
