@@ -35,6 +35,7 @@ from lattice_ingress.local.compat.faults import (
     credential_scope,
     match_operation,
 )
+from lattice_ingress.local.executions import run_execution, wait_idle
 from lattice_ingress.local.serve import LocalStack
 from lattice_ingress.local.server import EmbeddedAws
 
@@ -43,7 +44,6 @@ WRITE_PREFIXES = ("Create", "Put", "Change", "Update", "Delete", "Copy", "Publis
 NOT_WRITES = ("StartExecution",)  # counted apart: executions are the unit of work
 SIGNING_NAMES = {"states": "stepfunctions"}  # SigV4 signing name -> botocore service
 IDLE_BOUND_SECONDS = 1800.0
-POLL_SECONDS = 0.25
 _CREDENTIAL = re.compile(r"Credential=([^/]+)/")
 
 
@@ -122,30 +122,24 @@ class Driver:
             )
 
     def wait_idle(self) -> None:
-        sfn = self.client("stepfunctions")
-        deadline = time.monotonic() + IDLE_BOUND_SECONDS
-        quiet = 0
-        while quiet < 3:
-            if time.monotonic() > deadline:
-                raise BenchmarkError("executions still running after the bound")
-            cloudtrail.wait_for_delivery()
-            running = sfn.list_executions(
-                stateMachineArn=self.outputs["StateMachineArn"], statusFilter="RUNNING"
-            )["executions"]
-            quiet = 0 if running else quiet + 1
-            time.sleep(POLL_SECONDS)
+        wait_idle(
+            self.client("stepfunctions"),
+            self.outputs["StateMachineArn"],
+            bound_seconds=IDLE_BOUND_SECONDS,
+            flush=cloudtrail.wait_for_delivery,
+            timeout_error=BenchmarkError,
+        )
 
     def reconcile(self) -> dict[str, Any]:
-        sfn = self.client("stepfunctions")
-        arn = sfn.start_execution(stateMachineArn=self.outputs["StateMachineArn"], input="{}")[
-            "executionArn"
-        ]
-        deadline = time.monotonic() + IDLE_BOUND_SECONDS
-        while (description := sfn.describe_execution(executionArn=arn))["status"] == "RUNNING":
-            if time.monotonic() > deadline:
-                raise BenchmarkError(f"{arn} still running after the bound")
-            time.sleep(POLL_SECONDS)
+        description = run_execution(
+            self.client("stepfunctions"),
+            self.outputs["StateMachineArn"],
+            {},
+            bound_seconds=IDLE_BOUND_SECONDS,
+            timeout_error=BenchmarkError,
+        )
         if description["status"] != "SUCCEEDED":
+            arn = description["executionArn"]
             raise BenchmarkError(f"{arn}: {description.get('error')} {description.get('cause')}")
         return dict(json.loads(description["output"]))
 

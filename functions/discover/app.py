@@ -4,22 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.parser import parse
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from lattice_ingress.adapters import route53
-from lattice_ingress.adapters.clients import client
-from lattice_ingress.adapters.lattice import endpoint_targets, list_service_associations
-from lattice_ingress.adapters.s3_store import object_key, put_catalog
-from lattice_ingress.logic.catalog import build_catalog, catalog_hash
-from lattice_ingress.models.catalog import S3ObjectRef
 from lattice_ingress.models.requests import DiscoverRequest
-from lattice_ingress.models.results import DiscoverResult
-from lattice_ingress.observability import MetricName, logger, metrics, tracer
+from lattice_ingress.observability import logger, metrics, tracer
+from lattice_ingress.reconcile.discover import discover
 from lattice_ingress.settings import get_settings
-
-# Rejections are listed inline up to this many (the full list is in the catalog object).
-INLINE_REJECTED = 100
 
 
 @logger.inject_lambda_context
@@ -27,38 +17,4 @@ INLINE_REJECTED = 100
 @tracer.capture_lambda_handler
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     request = parse(event=event, model=DiscoverRequest)
-    settings = get_settings()
-    settings.require("service_network_id", "consumer_zone_id", "proxy_zone_id", "config_bucket")
-    zones = [route53.zone_name(client("route53"), z) for z in settings.zone_ids()]
-    associations = list_service_associations(client("vpc-lattice"), settings.service_network_id)
-    targets = (
-        endpoint_targets(client("ec2"), settings.service_network_endpoint_id)
-        if settings.service_network_endpoint_id
-        else None
-    )
-    catalog = build_catalog(settings.service_network_id, associations, zones, targets)
-    digest = catalog_hash(catalog)
-    ref = S3ObjectRef(
-        bucket=settings.config_bucket, key=object_key(settings.catalog_prefix, digest)
-    )
-    written = put_catalog(client("s3"), ref, catalog)
-    logger.info(
-        "catalog stored",
-        extra={"catalog": ref.key, "written": written, "execution": request.execution_id},
-    )
-
-    metrics.add_metric(MetricName.PUBLISHED_SERVICES, MetricUnit.Count, len(catalog.services))
-    metrics.add_metric(MetricName.REJECTED_NAMES, MetricUnit.Count, len(catalog.rejected))
-    metrics.add_metric(MetricName.IN_PROGRESS_SERVICES, MetricUnit.Count, catalog.in_progress_count)
-    for rejected in catalog.rejected:
-        logger.warning(
-            "custom domain rejected", extra={"service": rejected.model_dump(by_alias=True)}
-        )
-    return DiscoverResult(
-        catalog=ref,
-        catalog_hash=digest,
-        service_count=len(catalog.services),
-        in_progress_count=catalog.in_progress_count,
-        rejected=list(catalog.rejected[:INLINE_REJECTED]),
-        rejected_count=len(catalog.rejected),
-    ).to_output()
+    return discover(request, get_settings()).to_output()

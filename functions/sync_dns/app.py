@@ -4,24 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.parser import parse
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from lattice_ingress.adapters import route53
-from lattice_ingress.adapters.clients import client
-from lattice_ingress.adapters.s3_store import get_catalog, put_json
-from lattice_ingress.logic.batching import batch_changes
-from lattice_ingress.logic.dns_plan import plan_zone
-from lattice_ingress.logic.dns_records import RecordMode, consumer_records, proxy_records
-from lattice_ingress.models.catalog import Catalog, S3ObjectRef
-from lattice_ingress.models.dns import PlannedAction, ZonePlan
 from lattice_ingress.models.requests import SyncDnsRequest
-from lattice_ingress.models.results import SyncDnsResult
-from lattice_ingress.observability import MetricName, logger, metrics, tracer
-from lattice_ingress.settings import Settings, get_settings
-
-INLINE_CONFLICTS = 100
-_CHANGES = (PlannedAction.CREATE, PlannedAction.UPDATE, PlannedAction.DELETE)
+from lattice_ingress.observability import logger, metrics, tracer
+from lattice_ingress.reconcile.sync_dns import sync_dns
+from lattice_ingress.settings import get_settings
 
 
 @logger.inject_lambda_context
@@ -29,81 +17,4 @@ _CHANGES = (PlannedAction.CREATE, PlannedAction.UPDATE, PlannedAction.DELETE)
 @tracer.capture_lambda_handler
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     request = parse(event=event, model=SyncDnsRequest)
-    settings = get_settings()
-    settings.require("consumer_zone_id", "proxy_zone_id", "consumer_target_dns", "owner_id")
-    zone_id = settings.zone_id(request.zone)
-    catalog = get_catalog(client("s3"), request.catalog)
-    plan = build_plan(settings, request.zone, zone_id, catalog)
-    batches = batch_changes(plan.groups)
-    if not request.dry_run and batches:
-        route53.apply_batches(
-            client("route53"), zone_id, batches, f"lattice-ingress {settings.owner_id}"
-        )
-    return report(
-        settings, request, zone_id, plan, len(batches), context.aws_request_id
-    ).to_output()
-
-
-def build_plan(settings: Settings, zone: str, zone_id: str, catalog: Catalog) -> ZonePlan:
-    zone_name = route53.zone_name(client("route53"), zone_id)
-    mode = RecordMode(settings.record_type)
-    if zone == "consumer":
-        desired, rejects = consumer_records(
-            catalog.services,
-            zone_name,
-            settings.consumer_target_dns,
-            settings.consumer_target_zone_id,
-            mode,
-        )
-    else:
-        desired, rejects = proxy_records(catalog.services, zone_name, mode)
-    existing = route53.list_records(client("route53"), zone_id)
-    return plan_zone(zone, settings.owner_id, desired, existing, rejects)
-
-
-def report(
-    settings: Settings,
-    request: SyncDnsRequest,
-    zone_id: str,
-    plan: ZonePlan,
-    batches: int,
-    invocation_id: str,
-) -> SyncDnsResult:
-    """Changes, conflicts and rejections, logged and counted; the plan inline when small,
-    otherwise in S3 next to the catalog (a Lambda result must stay far below 256 KB)."""
-    summary = {action.value: len(plan.entries_with(action)) for action in PlannedAction}
-    changes = [entry for entry in plan.entries if entry.action in _CHANGES]
-    conflicts = plan.entries_with(PlannedAction.CONFLICT)
-    rejected = plan.entries_with(PlannedAction.REJECTED)
-    for entry in conflicts + rejected:
-        logger.warning("name not published", extra={"entry": entry.model_dump(by_alias=True)})
-    written = 0 if request.dry_run else sum(len(group.changes) for group in plan.groups)
-    metrics.add_metric(MetricName.DNS_CHANGES, MetricUnit.Count, written)
-    metrics.add_metric(MetricName.DNS_CONFLICTS, MetricUnit.Count, len(conflicts))
-    metrics.add_metric(MetricName.REJECTED_NAMES, MetricUnit.Count, len(rejected))
-    logger.info("zone synced", extra={"zone": request.zone, "dryRun": request.dry_run, **summary})
-
-    listed = changes + conflicts + rejected
-    plan_ref = None
-    if len(listed) > settings.plan_inline_limit:
-        plan_ref = S3ObjectRef(
-            bucket=request.catalog.bucket,
-            # Catalogs are shared by every run that sees the same desired state; the plan
-            # is this run's, so its key names this invocation.
-            key=request.catalog.key.removesuffix(".json")
-            + f".{request.zone}-plan-{invocation_id}.json",
-        )
-        put_json(client("s3"), plan_ref, [e.model_dump(mode="json", by_alias=True) for e in listed])
-    return SyncDnsResult(
-        zone=request.zone,
-        zone_id=zone_id,
-        dry_run=request.dry_run,
-        summary=summary,
-        plan=None if plan_ref else listed,
-        plan_ref=plan_ref,
-        changed=0 if request.dry_run else len(changes),
-        batches=batches,
-        conflicts=conflicts[:INLINE_CONFLICTS],
-        conflict_count=len(conflicts),
-        rejected=rejected[:INLINE_CONFLICTS],
-    )
+    return sync_dns(request, get_settings(), context.aws_request_id).to_output()

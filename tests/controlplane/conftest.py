@@ -5,7 +5,6 @@ test uses its own service names, so tests never depend on each other's leftovers
 
 from __future__ import annotations
 
-import json
 import time
 import uuid
 from collections.abc import Iterator
@@ -14,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from lattice_ingress.local.executions import run_execution, wait_idle
 
 REPO = Path(__file__).resolve().parents[2]
 TEMPLATE = REPO / "template.yaml"
@@ -111,14 +111,13 @@ class ControlPlane:
         executions that finished since the previous call."""
         from lattice_ingress.local.compat import cloudtrail
 
-        deadline = time.monotonic() + IDLE_TIMEOUT_SECONDS
-        quiet_rounds = 0
-        while quiet_rounds < 3:  # executions start a moment after the event is delivered
-            if time.monotonic() > deadline:
-                raise StackTimeoutError("executions still running after the bound")
-            cloudtrail.wait_for_delivery()
-            quiet_rounds = 0 if self.executions("RUNNING") else quiet_rounds + 1
-            time.sleep(POLL_SECONDS)
+        wait_idle(
+            self.client("stepfunctions"),
+            self.state_machine_arn,
+            bound_seconds=IDLE_TIMEOUT_SECONDS,
+            flush=cloudtrail.wait_for_delivery,
+            timeout_error=StackTimeoutError,
+        )
         finished = [e for e in self.executions() if e["executionArn"] not in self.seen_executions]
         self.seen_executions.update(e["executionArn"] for e in finished)
         return finished
@@ -126,17 +125,15 @@ class ControlPlane:
     def reconcile(self, execution_input: Any) -> dict[str, Any]:
         """Start a manual execution (after the stack is idle) and return its description."""
         self.wait_idle()
-        sfn = self.client("stepfunctions")
-        arn = sfn.start_execution(
-            stateMachineArn=self.state_machine_arn, input=json.dumps(execution_input)
-        )["executionArn"]
-        deadline = time.monotonic() + IDLE_TIMEOUT_SECONDS
-        while (description := sfn.describe_execution(executionArn=arn))["status"] == "RUNNING":
-            if time.monotonic() > deadline:
-                raise StackTimeoutError(f"execution {arn} still running")
-            time.sleep(POLL_SECONDS)
-        self.seen_executions.add(arn)
-        return dict(description)
+        description = run_execution(
+            self.client("stepfunctions"),
+            self.state_machine_arn,
+            execution_input,
+            bound_seconds=IDLE_TIMEOUT_SECONDS,
+            timeout_error=StackTimeoutError,
+        )
+        self.seen_executions.add(description["executionArn"])
+        return description
 
     def history(self, execution_arn: str) -> list[dict[str, Any]]:
         sfn = self.client("stepfunctions")

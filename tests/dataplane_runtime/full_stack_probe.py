@@ -1,6 +1,7 @@
 """Run in a subprocess by test_full_stack.py (moto's backends are process-global, so the
 whole stack gets a process of its own): deploy template.yaml with the local data plane,
-create a Lattice service, and print one JSON line of what clients then see."""
+create a Lattice service, and write what clients then see as JSON to the path in argv[1]
+(not stdout: the in-process Lambda functions log JSON lines there until the stack stops)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import logging
 import subprocess
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 from lattice_ingress.local.dataplane import LocalDataPlane
@@ -32,7 +34,7 @@ def curl(*args: str) -> dict[str, Any] | None:
         return None
 
 
-def main() -> int:
+def main(result_path: Path) -> int:
     logging.basicConfig(level=logging.ERROR)
     embedded = EmbeddedAws().start()
     stack = LocalStack(embedded=embedded, params=LocalDataPlane.reserve(embedded), dataplane=True)
@@ -57,7 +59,7 @@ def main() -> int:
             f"https://{domain}:{tls_port}/",
         )  # fmt: skip
         events = [e["event"] for e in plane.task.events()]
-        print(json.dumps({"http": over_http, "tls": over_tls, "events": events}))
+        result_path.write_text(json.dumps({"http": over_http, "tls": over_tls, "events": events}))
         return 0
     finally:
         stack.stop()
@@ -65,4 +67,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(Path(sys.argv[1])))

@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from pathlib import Path
+
+
+def eventually(check: Callable[[], bool], attempts: int = 100, interval: float = 0.05) -> bool:
+    """Bounded retry: a graceful reload lets old workers answer a little longer, and the plane
+    notices Lattice changes on its next poll."""
+    for _ in range(attempts):
+        if check():
+            return True
+        time.sleep(interval)
+    return False
 
 
 def simple_config(workdir: Path, port: int, body: str) -> str:

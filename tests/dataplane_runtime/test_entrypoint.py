@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from lattice_ingress.local.dataplane.backends import free_port
 from lattice_ingress.local.dataplane.runner import ProxyTask, ProxyTaskError
-from runtime_helpers import simple_config
+from runtime_helpers import eventually, simple_config
 
 pytestmark = pytest.mark.dataplane
 
@@ -29,6 +29,21 @@ def get(port: int) -> str:
         return connection.getresponse().read().decode().strip()
     finally:
         connection.close()
+
+
+def serving(
+    make_task: Callable[..., ProxyTask],
+    publish: Callable[[str], None],
+    tmp_path: Path,
+    body: str = "v1",
+    **settings: Any,
+) -> tuple[ProxyTask, int]:
+    """A task started on a published config answering `body`, listening on the returned port."""
+    port = free_port()
+    publish(simple_config(tmp_path, port, body))
+    task = make_task(**settings).start()
+    task.wait_until_listening(port)
+    return task, port
 
 
 def test_given_no_config_yet_when_it_is_published_later_then_fetch_retries_and_nginx_starts(
@@ -90,25 +105,19 @@ def test_given_an_invalid_first_config_when_the_task_starts_then_nginx_is_not_st
 def test_given_reload_mode_when_a_new_config_is_published_then_nginx_serves_it(
     make_task: Callable[..., ProxyTask], publish: Callable[[str], None], tmp_path: Path
 ) -> None:
-    port = free_port()
-    publish(simple_config(tmp_path, port, "v1"))
-    task = make_task(rollout_mode="reload").start()
-    task.wait_until_listening(port)
+    task, port = serving(make_task, publish, tmp_path, "v1", rollout_mode="reload")
     assert get(port) == "v1"
 
     publish(simple_config(tmp_path, port, "v2"))
     task.wait_for_event("config_reloaded")
 
-    assert _eventually(lambda: get(port) == "v2")
+    assert eventually(lambda: get(port) == "v2")
 
 
 def test_given_redeploy_mode_when_a_config_is_published_then_only_a_new_deployment_applies_it(
     make_task: Callable[..., ProxyTask], publish: Callable[[str], None], tmp_path: Path
 ) -> None:
-    port = free_port()
-    publish(simple_config(tmp_path, port, "v1"))
-    task = make_task(rollout_mode="redeploy").start()
-    task.wait_until_listening(port)
+    task, port = serving(make_task, publish, tmp_path, "v1", rollout_mode="redeploy")
 
     publish(simple_config(tmp_path, port, "v2"))
     still_v1 = get(port)
@@ -116,16 +125,13 @@ def test_given_redeploy_mode_when_a_config_is_published_then_only_a_new_deployme
     task.wait_for_event("config_reloaded")
 
     assert still_v1 == "v1"
-    assert _eventually(lambda: get(port) == "v2")
+    assert eventually(lambda: get(port) == "v2")
 
 
 def test_given_a_running_proxy_when_an_invalid_config_is_published_then_the_last_good_one_serves(
     make_task: Callable[..., ProxyTask], publish: Callable[[str], None], tmp_path: Path
 ) -> None:
-    port = free_port()
-    publish(simple_config(tmp_path, port, "v1"))
-    task = make_task(rollout_mode="reload").start()
-    task.wait_until_listening(port)
+    task, port = serving(make_task, publish, tmp_path, "v1", rollout_mode="reload")
 
     publish(simple_config(tmp_path, port, "v2").replace("return 200", "return_typo 200"))
     rejected = task.wait_for_event("config_rejected")
@@ -136,17 +142,14 @@ def test_given_a_running_proxy_when_an_invalid_config_is_published_then_the_last
     assert served_after_rejection == "v1"
     assert rejected["level"] == "ERROR"
     assert "return_typo" in rejected["detail"]  # nginx -t's own words, on one line
-    assert _eventually(lambda: get(port) == "v3")
+    assert eventually(lambda: get(port) == "v3")
     assert len(task.events("config_rejected")) == 1  # loud once, not once per poll
 
 
 def test_given_clients_under_load_when_configs_are_reloaded_then_no_request_is_lost(
     make_task: Callable[..., ProxyTask], publish: Callable[[str], None], tmp_path: Path
 ) -> None:
-    port = free_port()
-    publish(simple_config(tmp_path, port, "v0"))
-    task = make_task(rollout_mode="reload").start()
-    task.wait_until_listening(port)
+    task, port = serving(make_task, publish, tmp_path, "v0", rollout_mode="reload")
     stop = threading.Event()
     answers: list[str] = []
     failures: list[BaseException] = []
@@ -167,7 +170,7 @@ def test_given_clients_under_load_when_configs_are_reloaded_then_no_request_is_l
         for version in (1, 2, 3):
             publish(simple_config(tmp_path, port, f"v{version}"))
             task.wait_for_event("config_reloaded", count=version, timeout=60)
-        assert _eventually(lambda: get(port) == "v3")
+        assert eventually(lambda: get(port) == "v3")
     finally:
         stop.set()
         for thread in clients:
@@ -175,17 +178,6 @@ def test_given_clients_under_load_when_configs_are_reloaded_then_no_request_is_l
 
     assert failures == []
     assert {"v0", "v3"} <= set(answers)
-
-
-def _eventually(check: Callable[[], bool], attempts: int = 100) -> bool:
-    """Reload is graceful: old workers may answer a few more requests. Bounded retry."""
-    import time
-
-    for _ in range(attempts):
-        if check():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 ORPHAN_PROBE = """
@@ -216,7 +208,7 @@ def test_given_the_owning_process_dies_without_stopping_when_serving_then_the_ta
     )  # fmt: skip
     pids = json.loads(probe.stdout.strip().splitlines()[-1])
     try:
-        ended = _eventually(lambda: not any(_alive(pid) for pid in pids.values()), attempts=400)
+        ended = eventually(lambda: not any(_alive(pid) for pid in pids.values()), attempts=400)
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(pids["serve"], signal.SIGKILL)  # its own session: nginx included

@@ -15,14 +15,19 @@ pytestmark = pytest.mark.dataplane
 PROBE = Path(__file__).with_name("full_stack_probe.py")
 
 
-def test_given_the_deployed_stack_when_a_service_joins_the_network_then_the_proxy_reaches_it() -> (
-    None
-):
+def test_given_the_deployed_stack_when_a_service_joins_the_network_then_the_proxy_reaches_it(
+    tmp_path: Path,
+) -> None:
+    seen_path = tmp_path / "seen.json"
     result = subprocess.run(
-        [sys.executable, str(PROBE)], capture_output=True, text=True, timeout=240, check=False
+        [sys.executable, str(PROBE), str(seen_path)],
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
     )
     assert result.returncode == 0, result.stderr[-4000:]
-    seen = json.loads(result.stdout.strip().splitlines()[-1])
+    seen = json.loads(seen_path.read_text())
 
     assert seen["http"]["service"] == "orders", seen
     assert seen["tls"]["service"] == "orders", seen  # SNI passthrough, certificate verified

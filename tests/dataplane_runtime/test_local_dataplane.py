@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from lattice_ingress.local.dataplane import LocalDataPlane, LocalDataPlaneError
 from lattice_ingress.logic.nginx_config import ProxyOptions, render_nginx_config
+from runtime_helpers import eventually
 
 pytestmark = pytest.mark.dataplane
 
@@ -129,7 +130,7 @@ def test_given_a_running_plane_when_a_service_is_added_and_redeployed_then_it_an
         plane.task.wait_until_listening(int(outputs["ConfiguredHttpPort"]), timeout=60)
         billing, billing_dns = lattice_service("billing")
         publish({orders: orders_dns, billing: billing_dns})
-        assert _eventually(lambda: billing_dns in {s.dns_name for s in plane.services})
+        assert eventually(lambda: billing_dns in {s.dns_name for s in plane.services}, interval=0.1)
         embedded.client("ecs").update_service(
             cluster=outputs["ClusterName"], service=outputs["ProxyServiceName"],
             forceNewDeployment=True,
@@ -150,9 +151,9 @@ def test_given_a_running_plane_when_a_lattice_service_is_deleted_then_its_stand_
     publish({})
 
     with LocalDataPlane(embedded, outputs) as plane:
-        assert _eventually(lambda: name in {s.name for s in plane.services})
+        assert eventually(lambda: name in {s.name for s in plane.services}, interval=0.1)
         lattice.delete_service(serviceIdentifier=service_id)
-        gone = _eventually(lambda: name not in {s.name for s in plane.services})
+        gone = eventually(lambda: name not in {s.name for s in plane.services}, interval=0.1)
 
     assert gone
 
@@ -168,14 +169,6 @@ def test_given_no_reservation_when_starting_then_it_refuses_with_a_clear_error(
 
     with pytest.raises(LocalDataPlaneError, match="reserve"):
         plane.start()
-
-
-def _eventually(check: Callable[[], bool], attempts: int = 100) -> bool:
-    for _ in range(attempts):
-        if check():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 def _retry(call: Callable[[], dict[str, Any]], attempts: int = 50) -> dict[str, Any]:

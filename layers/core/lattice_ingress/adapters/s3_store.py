@@ -11,7 +11,11 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from lattice_ingress.logic.render import HASH_METADATA_KEY, RenderedConfig
 from lattice_ingress.models.catalog import Catalog, S3ObjectRef
-from lattice_ingress.models.errors import CatalogStoreError, ConfigStoreError
+from lattice_ingress.models.errors import (
+    CatalogStoreError,
+    ConfigStoreError,
+    LatticeIngressError,
+)
 
 _UNSAFE_KEY_CHARS = re.compile(r"[^A-Za-z0-9._-]+")
 _NOT_FOUND = {"404", "NoSuchKey", "NotFound"}
@@ -46,15 +50,22 @@ def put_catalog(s3: Any, ref: S3ObjectRef, catalog: Catalog) -> bool:
 
 
 def object_exists(s3: Any, ref: S3ObjectRef) -> bool:
+    return _head(s3, ref.bucket, ref.key, CatalogStoreError) is not None
+
+
+def _head(
+    s3: Any, bucket: str, key: str, error: type[LatticeIngressError]
+) -> dict[str, Any] | None:
+    """HeadObject's answer, or None when there is no such object."""
     try:
-        s3.head_object(Bucket=ref.bucket, Key=ref.key)
+        head: dict[str, Any] = s3.head_object(Bucket=bucket, Key=key)
     except ClientError as exc:
         if exc.response.get("Error", {}).get("Code") in _NOT_FOUND:
-            return False
-        raise CatalogStoreError(f"cannot read s3://{ref.bucket}/{ref.key}: {exc}") from exc
+            return None
+        raise error(f"cannot read s3://{bucket}/{key}: {exc}") from exc
     except BotoCoreError as exc:
-        raise CatalogStoreError(f"cannot read s3://{ref.bucket}/{ref.key}: {exc}") from exc
-    return True
+        raise error(f"cannot read s3://{bucket}/{key}: {exc}") from exc
+    return head
 
 
 def get_catalog(s3: Any, ref: S3ObjectRef) -> Catalog:
@@ -82,14 +93,9 @@ class ConfigStore:
 
     def current(self) -> CurrentConfig | None:
         """Hash and version of the current object (HeadObject), None if there is none."""
-        try:
-            head = self.s3.head_object(Bucket=self.bucket, Key=self.key)
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") in _NOT_FOUND:
-                return None
-            raise ConfigStoreError(f"cannot read {self._url}: {exc}") from exc
-        except BotoCoreError as exc:
-            raise ConfigStoreError(f"cannot read {self._url}: {exc}") from exc
+        head = _head(self.s3, self.bucket, self.key, ConfigStoreError)
+        if head is None:
+            return None
         return CurrentConfig(
             sha256=head.get("Metadata", {}).get(HASH_METADATA_KEY),
             version_id=_version(head.get("VersionId")),

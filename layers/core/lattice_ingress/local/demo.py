@@ -29,11 +29,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from lattice_ingress.local.executions import run_execution, wait_idle
 from lattice_ingress.local.serve import LocalStack
 
 EXECUTIONS_BOUND_SECONDS = 90.0
-POLL_SECONDS = 0.25
-QUIET_POLLS = 3  # an event is delivered a moment before its execution starts
 REGISTRY_PREFIX = "_lattice-ingress."
 DEFAULT_LOG = Path(".local-stack/demo.log")
 CLIENT_ADDRESS = "127.0.0.2"  # inside the local allow-list (127.0.0.0/8)
@@ -69,33 +68,6 @@ CONFLICTING = "legacy"
 
 
 # -- waiting -----------------------------------------------------------------------------------
-def wait_for_executions(sfn: Any, state_machine_arn: str, flush: Callable[[], None]) -> None:
-    """Until no execution runs for a few polls in a row (bounded)."""
-    deadline = time.monotonic() + EXECUTIONS_BOUND_SECONDS
-    quiet = 0
-    while quiet < QUIET_POLLS:
-        if time.monotonic() > deadline:
-            raise DemoError(f"executions still running after {EXECUTIONS_BOUND_SECONDS:.0f}s")
-        flush()
-        running = sfn.list_executions(stateMachineArn=state_machine_arn, statusFilter="RUNNING")
-        quiet = 0 if running["executions"] else quiet + 1
-        time.sleep(POLL_SECONDS)
-
-
-def run_execution(
-    sfn: Any, state_machine_arn: str, execution_input: dict[str, Any]
-) -> dict[str, Any]:
-    arn = sfn.start_execution(stateMachineArn=state_machine_arn, input=json.dumps(execution_input))[
-        "executionArn"
-    ]
-    deadline = time.monotonic() + EXECUTIONS_BOUND_SECONDS
-    while (description := sfn.describe_execution(executionArn=arn))["status"] == "RUNNING":
-        if time.monotonic() > deadline:
-            raise DemoError(f"execution {arn} still running")
-        time.sleep(POLL_SECONDS)
-    return dict(description)
-
-
 def _cloudtrail_flush() -> Callable[[], None]:
     try:
         from lattice_ingress.local.compat import cloudtrail
@@ -289,7 +261,13 @@ def print_summary(
         )
         say(f"  {service.name:<10} {service.domain(domain):<45} ({service.note})")
 
-    wait_for_executions(sfn, machine, flush)
+    wait_idle(
+        sfn,
+        machine,
+        bound_seconds=EXECUTIONS_BOUND_SECONDS,
+        flush=flush,
+        timeout_error=DemoError,
+    )
     executions = sfn.list_executions(stateMachineArn=machine)["executions"]
     by_status: dict[str, int] = {}
     for execution in executions:
@@ -297,7 +275,9 @@ def print_summary(
     say(f"\nExecutions started by CloudTrail events: {len(executions)} {by_status}")
 
     # A manual reconcile finds nothing left to do and reports what stays unpublished.
-    final = run_execution(sfn, machine, {})
+    final = run_execution(
+        sfn, machine, {}, bound_seconds=EXECUTIONS_BOUND_SECONDS, timeout_error=DemoError
+    )
     if final["status"] != "SUCCEEDED":
         raise DemoError(f"manual reconcile {final['status']}: {final.get('cause')}")
     output = json.loads(final["output"])

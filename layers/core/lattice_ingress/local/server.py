@@ -93,7 +93,11 @@ class EmbeddedAws:
 
     # -- hooks and helpers ----------------------------------------------------------------
     def add_middleware(self, middleware: Middleware) -> None:
-        """Wrap moto's WSGI app; call from a compat module's `install` (before start binds)."""
+        """Wrap moto's WSGI app; call from a compat module's `install` (before start binds).
+
+        Adding a middleware already added changes nothing, so installs are idempotent."""
+        if middleware in self._middlewares:
+            return
         if self._server is not None:
             raise EmbeddedAwsError("middlewares must be added before the server starts")
         self._middlewares.append(middleware)

@@ -20,6 +20,8 @@ from typing import Annotated, Literal
 import jinja2
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from lattice_ingress.logic.names import host_name_problem
+
 __all__ = [
     "MapHashSizes",
     "ProxyOptions",
@@ -32,11 +34,8 @@ __all__ = [
 
 TEMPLATE_NAME = "nginx.conf.j2"
 
-# One label: 1-63 chars of [a-z0-9-], not starting or ending with a hyphen.
-_LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
-_HOST_NAME_RE = re.compile(rf"^{_LABEL}(?:\.{_LABEL})+$")
 # File paths end up unquoted in directives: no whitespace, quotes, braces or semicolons.
-_SAFE_PATH_RE = re.compile(r"^[A-Za-z0-9_./-]+$")
+_SAFE_PATH_RE = re.compile(r"[A-Za-z0-9_./-]+")
 _RESOLVER_RE = re.compile(
     r"(?P<v4>[0-9.]+)(?::(?P<p4>[0-9]{1,5}))?"
     r"|\[(?P<v6>[0-9a-fA-F:.]+)\](?::(?P<p6>[0-9]{1,5}))?"
@@ -65,17 +64,17 @@ def validate_host_name(name: str) -> str:
     that is not all digits, which rules out IPv4 literals such as 169.254.169.254 (the
     instance metadata service). No wildcards, no trailing dot, no upper case: the map
     keys are compared after nginx lower-cases the client's name, and a value is a name we
-    resolve, so anything looser could turn the proxy back into an open relay.
+    resolve, so anything looser could turn the proxy back into an open relay. The rules
+    are the control plane's own (logic/names.py), applied once more at the file's edge.
     """
-    if not isinstance(name, str) or len(name) > 253 or not _HOST_NAME_RE.match(name):
-        raise UnsafeNameError(f"not a safe lower-case host name: {name!r}")
-    if name.rsplit(".", 1)[-1].isdigit():
-        raise UnsafeNameError(f"numeric top-level label (IP literal?): {name!r}")
+    problem = host_name_problem(name)
+    if problem is not None:
+        raise UnsafeNameError(f"not a safe lower-case host name: {name!r} {problem}")
     return name
 
 
 def _safe_path(value: str | None) -> str | None:
-    if value is not None and not _SAFE_PATH_RE.match(value):
+    if value is not None and not _SAFE_PATH_RE.fullmatch(value):
         raise ValueError(f"unsafe path for an nginx directive: {value!r}")
     return value
 

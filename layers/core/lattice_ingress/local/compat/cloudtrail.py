@@ -234,6 +234,7 @@ def _cloudtrail_middleware(embedded: EmbeddedAws) -> Callable[[WsgiApp], WsgiApp
 
 
 def install(embedded: EmbeddedAws) -> None:
+    # The middleware closes over `embedded`, so add_middleware cannot see a repeat by identity.
     if embedded in _installed:
         return
     _installed.add(embedded)

@@ -24,12 +24,9 @@ Progress is applied lazily, whenever DescribeServices or UpdateService reads the
 
 from __future__ import annotations
 
-import json
-import os
 import threading
 import time
-import weakref
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -39,8 +36,10 @@ from moto.ecs.responses import EC2ContainerServiceResponse
 from moto.moto_api._internal import mock_random
 from werkzeug.wrappers import Request, Response
 
+from lattice_ingress.local.compat.control import control_endpoint, json_response, seconds_from_env
+
 if TYPE_CHECKING:
-    from lattice_ingress.local.server import EmbeddedAws, WsgiApp
+    from lattice_ingress.local.server import EmbeddedAws
 
 ROLLOUT_SECONDS_ENV = "LATTICE_INGRESS_LOCAL_ROLLOUT_SECONDS"
 DEFAULT_ROLLOUT_SECONDS = 1.0
@@ -67,7 +66,6 @@ _lock = threading.RLock()
 _rollouts: dict[str, Rollout] = {}
 _planned_failures: list[PlannedFailure] = []
 _patched = False
-_installed: weakref.WeakSet[EmbeddedAws] = weakref.WeakSet()
 
 
 # -- public in-process API -----------------------------------------------------------------
@@ -90,11 +88,15 @@ def finish_rollouts_now() -> None:
 
 
 def rollout_seconds() -> float:
-    raw = os.environ.get(ROLLOUT_SECONDS_ENV, "")
-    try:
-        return max(float(raw), 0.0) if raw else DEFAULT_ROLLOUT_SECONDS
-    except ValueError:
-        return DEFAULT_ROLLOUT_SECONDS
+    return seconds_from_env(ROLLOUT_SECONDS_ENV, DEFAULT_ROLLOUT_SECONDS)
+
+
+def _schedule_rollout(deployment_id: str, failure_reason: str | None = None) -> None:
+    """The deployment's rollout ends (COMPLETED, or FAILED with the reason) after the delay."""
+    with _lock:
+        _rollouts[deployment_id] = Rollout(
+            done_at=time.monotonic() + rollout_seconds(), failure_reason=failure_reason
+        )
 
 
 def _take_planned_failure(service_name: str) -> str | None:
@@ -189,10 +191,7 @@ def start_deployment(
     draining = [{**old, "status": "ACTIVE", "updatedAt": now} for old in previous]
     service.deployments = [primary, *draining]
     failure = _take_planned_failure(service.name) if planned_failures else None
-    with _lock:
-        _rollouts[deployment_id] = Rollout(
-            done_at=time.monotonic() + rollout_seconds(), failure_reason=failure
-        )
+    _schedule_rollout(deployment_id, failure)
     return primary
 
 
@@ -228,10 +227,7 @@ def _create_service(original: Callable[..., Any]) -> Callable[..., Any]:
         # The first deployment rolls out too (moto leaves it IN_PROGRESS for good).
         for deployment in service.deployments:
             if deployment.get("rolloutState") == "IN_PROGRESS":
-                with _lock:
-                    _rollouts[deployment["id"]] = Rollout(
-                        done_at=time.monotonic() + rollout_seconds()
-                    )
+                _schedule_rollout(deployment["id"])
         return service
 
     return create_service
@@ -273,32 +269,24 @@ def _patch_moto() -> None:
 
 
 # -- local control endpoint ---------------------------------------------------------------
-def _fail_next_middleware(app: WsgiApp) -> WsgiApp:
-    def middleware(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        if environ.get("PATH_INFO") != FAIL_NEXT_ROLLOUT_PATH:
-            return app(environ, start_response)
-        request = Request(environ)
-        if request.method == "POST":
-            body = request.get_json(force=True, silent=True) or {}
-            service = body.get("service")
-            reason = body.get("reason") or CIRCUIT_BREAKER_REASON
-            fail_next_rollout(service if isinstance(service, str) else None, str(reason))
-        elif request.method == "DELETE":
-            clear_planned_failures()
-        else:
-            return Response("", 405)(environ, start_response)
-        with _lock:
-            planned = [{"service": p.service, "reason": p.reason} for p in _planned_failures]
-        return Response(json.dumps({"planned": planned}), 200, mimetype="application/json")(
-            environ, start_response
-        )
+def _answer_fail_next(request: Request) -> Response:
+    if request.method == "POST":
+        body = request.get_json(force=True, silent=True) or {}
+        service = body.get("service")
+        reason = body.get("reason") or CIRCUIT_BREAKER_REASON
+        fail_next_rollout(service if isinstance(service, str) else None, str(reason))
+    elif request.method == "DELETE":
+        clear_planned_failures()
+    else:
+        return Response("", 405)
+    with _lock:
+        planned = [{"service": p.service, "reason": p.reason} for p in _planned_failures]
+    return json_response({"planned": planned})
 
-    return middleware
+
+_fail_next_middleware = control_endpoint(FAIL_NEXT_ROLLOUT_PATH, _answer_fail_next)
 
 
 def install(embedded: EmbeddedAws) -> None:
     _patch_moto()
-    if embedded in _installed:
-        return
-    _installed.add(embedded)
     embedded.add_middleware(_fail_next_middleware)

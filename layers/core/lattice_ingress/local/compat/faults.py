@@ -27,7 +27,6 @@ import json
 import re
 import threading
 import uuid
-import weakref
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 from xml.sax.saxutils import escape
@@ -39,7 +38,10 @@ from moto.core.routing import get_service_router
 from moto.core.utils import get_service_model
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from werkzeug.exceptions import NotFound
+from werkzeug.wrappers import Request as WerkzeugRequest
 from werkzeug.wrappers import Response
+
+from lattice_ingress.local.compat.control import control_endpoint, json_response
 
 if TYPE_CHECKING:
     from lattice_ingress.local.server import EmbeddedAws, WsgiApp
@@ -86,7 +88,6 @@ class Fault(BaseModel):
 
 _lock = threading.Lock()
 _pending: list[Fault] = []
-_installed: weakref.WeakSet[EmbeddedAws] = weakref.WeakSet()
 
 
 # -- public in-process API -----------------------------------------------------------------
@@ -224,8 +225,7 @@ def error_response(
 
 
 # -- middleware ---------------------------------------------------------------------------
-def _control(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-    request = Request(environ)
+def _answer_control(request: WerkzeugRequest) -> Response:
     if request.method == "DELETE":
         clear()
     elif request.method == "POST":
@@ -240,20 +240,17 @@ def _control(environ: dict[str, Any], start_response: Callable[..., Any]) -> Ite
                 fault.message,
             )
         except (ValidationError, FaultError) as exc:
-            body = json.dumps({"message": str(exc)})
-            return Response(body, 400, mimetype="application/json")(environ, start_response)
+            return json_response({"message": str(exc)}, 400)
     elif request.method != "GET":
-        return Response("", 405)(environ, start_response)
-    listing = [fault.model_dump(by_alias=True) for fault in pending()]
-    return Response(json.dumps({"faults": listing}), 200, mimetype="application/json")(
-        environ, start_response
-    )
+        return Response("", 405)
+    return json_response({"faults": [fault.model_dump(by_alias=True) for fault in pending()]})
+
+
+_control_middleware = control_endpoint(FAULTS_PATH, _answer_control)
 
 
 def _faults_middleware(app: WsgiApp) -> WsgiApp:
     def middleware(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        if environ.get("PATH_INFO") == FAULTS_PATH:
-            return _control(environ, start_response)
         scope = credential_scope(environ)
         with _lock:
             candidates = list(_pending)
@@ -278,7 +275,5 @@ def _faults_middleware(app: WsgiApp) -> WsgiApp:
 
 
 def install(embedded: EmbeddedAws) -> None:
-    if embedded in _installed:
-        return
-    _installed.add(embedded)
+    embedded.add_middleware(_control_middleware)
     embedded.add_middleware(_faults_middleware)

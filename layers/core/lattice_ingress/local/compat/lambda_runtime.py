@@ -188,8 +188,9 @@ class _ThreadEnviron(os._Environ):
         if overlay is None:
             super().__setitem__(key, value)
             return
-        if not isinstance(key, str) or not isinstance(value, str):
-            raise TypeError(f"str expected, not {type(value).__name__}")
+        # os.environ's own checks: TypeError for a key or value that is not a str.
+        self.encodekey(key)
+        self.encodevalue(value)
         overlay[key] = value
 
     def __delitem__(self, key: str) -> None:

@@ -26,11 +26,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import secrets
 import threading
 import time
-import weakref
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -43,8 +41,10 @@ from moto.vpclattice.exceptions import ResourceNotFoundException
 from moto.vpclattice.responses import VPCLatticeResponse
 from werkzeug.wrappers import Request, Response
 
+from lattice_ingress.local.compat.control import control_endpoint, json_response, seconds_from_env
+
 if TYPE_CHECKING:
-    from lattice_ingress.local.server import EmbeddedAws, WsgiApp
+    from lattice_ingress.local.server import EmbeddedAws
 
 PROVISION_SECONDS_ENV = "LATTICE_INGRESS_LOCAL_PROVISION_SECONDS"
 DEFAULT_PROVISION_SECONDS = 1.0
@@ -57,7 +57,6 @@ DELETE_IN_PROGRESS = "DELETE_IN_PROGRESS"
 _lock = threading.RLock()
 _held_names: set[str] = set()
 _patched = False
-_installed: weakref.WeakSet[EmbeddedAws] = weakref.WeakSet()
 
 
 class ConflictException(JsonRESTError):
@@ -97,11 +96,7 @@ def release(service_name: str | None = None) -> None:
 
 
 def provision_seconds() -> float:
-    raw = os.environ.get(PROVISION_SECONDS_ENV, "")
-    try:
-        return max(float(raw), 0.0) if raw else DEFAULT_PROVISION_SECONDS
-    except ValueError:
-        return DEFAULT_PROVISION_SECONDS
+    return seconds_from_env(PROVISION_SECONDS_ENV, DEFAULT_PROVISION_SECONDS)
 
 
 # -- shapes -------------------------------------------------------------------------------
@@ -110,11 +105,15 @@ def resource_id(prefix: str) -> str:
     return f"{prefix}-{secrets.token_hex(9)[:17]}"
 
 
-def generated_domain_name(name: str, service_id: str, account_id: str, region: str) -> str:
+def lattice_domain(label: str, account_id: str, region: str) -> str:
+    """`<label>.<7-hex>.vpc-lattice-svcs.<region>.on.aws`, the suffix of Lattice's names."""
     # The middle label is stable per account and Region on AWS; derive it likewise.
     digest = hashlib.sha256(f"{account_id}:{region}".encode()).hexdigest()[:7]
-    hex_part = service_id.removeprefix("svc-")
-    return f"{name}-{hex_part}.{digest}.vpc-lattice-svcs.{region}.on.aws"
+    return f"{label}.{digest}.vpc-lattice-svcs.{region}.on.aws"
+
+
+def generated_domain_name(name: str, service_id: str, account_id: str, region: str) -> str:
+    return lattice_domain(f"{name}-{service_id.removeprefix('svc-')}", account_id, region)
 
 
 def lattice_hosted_zone_id(region: str) -> str:
@@ -477,8 +476,7 @@ def endpoint_domain_name(
     endpoint_id: str, association_id: str, account_id: str, region: str
 ) -> str:
     """The per-service name a service-network endpoint gives each associated service."""
-    digest = hashlib.sha256(f"{account_id}:{region}".encode()).hexdigest()[:7]
-    return f"{endpoint_id}-{association_id}.{digest}.vpc-lattice-svcs.{region}.on.aws"
+    return lattice_domain(f"{endpoint_id}-{association_id}", account_id, region)
 
 
 def vpc_endpoint_associations(
@@ -605,34 +603,23 @@ def _patch_moto() -> None:
 
 
 # -- local control endpoint ---------------------------------------------------------------
-def _hold_middleware(app: WsgiApp) -> WsgiApp:
-    def middleware(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        if environ.get("PATH_INFO") != HOLD_PATH:
-            return app(environ, start_response)
-        request = Request(environ)
-        body = request.get_json(silent=True) or {}
-        name = body.get("serviceName")
-        if request.method == "POST" and isinstance(name, str) and name:
-            hold(name)
-        elif request.method == "DELETE":
-            release(name if isinstance(name, str) and name else None)
-        else:
-            error = {"message": 'POST needs {"serviceName": "..."}; DELETE releases'}
-            return Response(json.dumps(error), 400, mimetype="application/json")(
-                environ, start_response
-            )
-        with _lock:
-            held = sorted(_held_names)
-        return Response(json.dumps({"held": held}), 200, mimetype="application/json")(
-            environ, start_response
-        )
+def _answer_hold(request: Request) -> Response:
+    body = request.get_json(silent=True) or {}
+    name = body.get("serviceName")
+    if request.method == "POST" and isinstance(name, str) and name:
+        hold(name)
+    elif request.method == "DELETE":
+        release(name if isinstance(name, str) and name else None)
+    else:
+        return json_response({"message": 'POST needs {"serviceName": "..."}; DELETE releases'}, 400)
+    with _lock:
+        held = sorted(_held_names)
+    return json_response({"held": held})
 
-    return middleware
+
+_hold_middleware = control_endpoint(HOLD_PATH, _answer_hold)
 
 
 def install(embedded: EmbeddedAws) -> None:
     _patch_moto()
-    if embedded in _installed:
-        return
-    _installed.add(embedded)
     embedded.add_middleware(_hold_middleware)

@@ -14,32 +14,35 @@ from typing import Any
 from lattice_ingress.local.deployer.context import DeployContext
 
 
-# -- helpers for creators --------------------------------------------------------------
-def _json(document: Any) -> str:
+def json_text(document: Any) -> str:
     return document if isinstance(document, str) else json.dumps(document)
 
 
-def _tags(props: Mapping[str, Any], key: str = "Key", value: str = "Value") -> list[dict[str, str]]:
+def tag_list(
+    props: Mapping[str, Any], key: str = "Key", value: str = "Value"
+) -> list[dict[str, str]]:
     tags = props.get("Tags") or []
     if isinstance(tags, dict):  # SAM resources take a plain map
         return [{key: str(k), value: str(v)} for k, v in tags.items()]
     return [{key: str(t["Key"]), value: str(t["Value"])} for t in tags]
 
 
-def _pick(props: Mapping[str, Any], *keys: str) -> dict[str, Any]:
+def pick(props: Mapping[str, Any], *keys: str) -> dict[str, Any]:
     return {k: props[k] for k in keys if k in props}
 
 
-def _camel(value: Any, keep: frozenset[str] = frozenset({"Options", "DockerLabels"})) -> Any:
+def camel_case(value: Any, keep: frozenset[str] = frozenset({"Options", "DockerLabels"})) -> Any:
     """CloudFormation's PascalCase ECS shapes -> the API's camelCase (user maps untouched)."""
     if isinstance(value, list):
-        return [_camel(v, keep) for v in value]
+        return [camel_case(v, keep) for v in value]
     if not isinstance(value, dict):
         return value
-    return {k[:1].lower() + k[1:]: (v if k in keep else _camel(v, keep)) for k, v in value.items()}
+    return {
+        k[:1].lower() + k[1:]: (v if k in keep else camel_case(v, keep)) for k, v in value.items()
+    }
 
 
-def _zip_dir(directory: Path) -> bytes:
+def zip_directory(directory: Path) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for file in sorted(directory.rglob("*")):
@@ -48,6 +51,6 @@ def _zip_dir(directory: Path) -> bytes:
     return buffer.getvalue()
 
 
-def _ensure_log_group(ctx: DeployContext, name: str) -> None:
+def ensure_log_group(ctx: DeployContext, name: str) -> None:
     with contextlib.suppress(ctx.client("logs").exceptions.ResourceAlreadyExistsException):
         ctx.client("logs").create_log_group(logGroupName=name)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from lattice_ingress.local.deployer.context import Created, DeployContext, creator
-from lattice_ingress.local.deployer.helpers import _camel, _pick, _tags
+from lattice_ingress.local.deployer.helpers import camel_case, pick, tag_list
 
 
 # -- ECS and scaling -------------------------------------------------------------------
@@ -15,17 +15,17 @@ def _cluster(ctx: DeployContext, logical_id: str, props: dict[str, Any]) -> Crea
     name = props.get("ClusterName") or ctx.name(logical_id, 255)
     request: dict[str, Any] = {"clusterName": name}
     if props.get("ClusterSettings"):
-        request["settings"] = _camel(props["ClusterSettings"])
+        request["settings"] = camel_case(props["ClusterSettings"])
     if props.get("Tags"):
-        request["tags"] = _tags(props, "key", "value")
+        request["tags"] = tag_list(props, "key", "value")
     arn = ctx.client("ecs").create_cluster(**request)["cluster"]["clusterArn"]
     return Created("AWS::ECS::Cluster", name, {"Arn": arn})
 
 
 @creator("AWS::ECS::TaskDefinition")
 def _task_definition(ctx: DeployContext, logical_id: str, props: dict[str, Any]) -> Created:
-    request = _camel(
-        _pick(
+    request = camel_case(
+        pick(
             props,
             "ContainerDefinitions",
             "Cpu",
@@ -43,7 +43,7 @@ def _task_definition(ctx: DeployContext, logical_id: str, props: dict[str, Any])
         if key in request:
             request[key] = str(request[key])
     if props.get("Tags"):
-        request["tags"] = _tags(props, "key", "value")
+        request["tags"] = tag_list(props, "key", "value")
     arn = ctx.client("ecs").register_task_definition(**request)["taskDefinition"][
         "taskDefinitionArn"
     ]
@@ -52,8 +52,8 @@ def _task_definition(ctx: DeployContext, logical_id: str, props: dict[str, Any])
 
 @creator("AWS::ECS::Service")
 def _service(ctx: DeployContext, logical_id: str, props: dict[str, Any]) -> Created:
-    request = _camel(
-        _pick(
+    request = camel_case(
+        pick(
             props,
             "Cluster",
             "TaskDefinition",
@@ -72,7 +72,7 @@ def _service(ctx: DeployContext, logical_id: str, props: dict[str, Any]) -> Crea
     request["serviceName"] = name
     request["desiredCount"] = int(props.get("DesiredCount", 1))
     if props.get("Tags"):
-        request["tags"] = _tags(props, "key", "value")
+        request["tags"] = tag_list(props, "key", "value")
     arn = ctx.client("ecs").create_service(**request)["service"]["serviceArn"]
     return Created("AWS::ECS::Service", arn, {"Name": name, "ServiceArn": arn})
 
@@ -80,7 +80,7 @@ def _service(ctx: DeployContext, logical_id: str, props: dict[str, Any]) -> Crea
 @creator("AWS::ApplicationAutoScaling::ScalableTarget")
 def _scalable_target(ctx: DeployContext, logical_id: str, props: dict[str, Any]) -> Created:
     request = {
-        **_pick(props, "ServiceNamespace", "ResourceId", "ScalableDimension"),
+        **pick(props, "ServiceNamespace", "ResourceId", "ScalableDimension"),
         "MinCapacity": int(props["MinCapacity"]),
         "MaxCapacity": int(props["MaxCapacity"]),
         **({"RoleARN": props["RoleARN"]} if "RoleARN" in props else {}),
@@ -107,7 +107,7 @@ def _scaling_policy(ctx: DeployContext, logical_id: str, props: dict[str, Any]) 
         "ResourceId": resource_id,
         "ScalableDimension": dimension,
         "PolicyType": props.get("PolicyType", "TargetTrackingScaling"),
-        **_pick(
+        **pick(
             props,
             "TargetTrackingScalingPolicyConfiguration",
             "StepScalingPolicyConfiguration",

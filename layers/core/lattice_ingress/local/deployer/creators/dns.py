@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from lattice_ingress.local.deployer.context import Created, DeployContext, DeployError, creator
-from lattice_ingress.local.deployer.helpers import _pick
+from lattice_ingress.local.deployer.helpers import pick
 
 
 # -- Route 53 --------------------------------------------------------------------------
@@ -32,7 +32,7 @@ def _hosted_zone(ctx: DeployContext, logical_id: str, props: dict[str, Any]) -> 
 
 def _record_change(record: Mapping[str, Any]) -> dict[str, Any]:
     change: dict[str, Any] = {
-        **_pick(record, "Name", "Type", "SetIdentifier", "Weight", "Region"),
+        **pick(record, "Name", "Type", "SetIdentifier", "Weight", "Region"),
     }
     if "TTL" in record:
         change["TTL"] = int(record["TTL"])

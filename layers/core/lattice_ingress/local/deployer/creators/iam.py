@@ -9,7 +9,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from lattice_ingress.local.deployer.context import Created, DeployContext, creator, logger
-from lattice_ingress.local.deployer.helpers import _json, _tags
+from lattice_ingress.local.deployer.helpers import json_text, tag_list
 
 
 # -- IAM -------------------------------------------------------------------------------
@@ -20,14 +20,14 @@ def _iam_role(ctx: DeployContext, logical_id: str, props: dict[str, Any]) -> Cre
     role = iam.create_role(
         RoleName=name,
         Path=props.get("Path", "/"),
-        AssumeRolePolicyDocument=_json(props["AssumeRolePolicyDocument"]),
-        Tags=_tags(props),
+        AssumeRolePolicyDocument=json_text(props["AssumeRolePolicyDocument"]),
+        Tags=tag_list(props),
     )["Role"]
     for policy in props.get("Policies") or []:
         iam.put_role_policy(
             RoleName=name,
             PolicyName=policy["PolicyName"],
-            PolicyDocument=_json(policy["PolicyDocument"]),
+            PolicyDocument=json_text(policy["PolicyDocument"]),
         )
     for arn in props.get("ManagedPolicyArns") or []:
         try:
@@ -44,7 +44,7 @@ def _iam_policy(ctx: DeployContext, logical_id: str, props: dict[str, Any]) -> C
         ctx.client("iam").put_role_policy(
             RoleName=role,
             PolicyName=props["PolicyName"],
-            PolicyDocument=_json(props["PolicyDocument"]),
+            PolicyDocument=json_text(props["PolicyDocument"]),
         )
     return Created("AWS::IAM::Policy", f"{props['PolicyName']}-{uuid.uuid4().hex[:8]}")
 
@@ -54,14 +54,14 @@ def _iam_managed_policy(ctx: DeployContext, logical_id: str, props: dict[str, An
     iam = ctx.client("iam")
     arn = iam.create_policy(
         PolicyName=props.get("ManagedPolicyName") or ctx.name(logical_id, 128),
-        PolicyDocument=_json(props["PolicyDocument"]),
+        PolicyDocument=json_text(props["PolicyDocument"]),
     )["Policy"]["Arn"]
     for role in props.get("Roles") or []:
         iam.attach_role_policy(RoleName=role, PolicyArn=arn)
     return Created("AWS::IAM::ManagedPolicy", arn, {"PolicyArn": arn})
 
 
-def _implicit_role(ctx: DeployContext, logical_id: str, principal: str, policies: Any) -> str:
+def implicit_role(ctx: DeployContext, logical_id: str, principal: str, policies: Any) -> str:
     """The role SAM generates (`<LogicalId>Role`) when a resource names no Role."""
     role_id = f"{logical_id}Role"
     props: dict[str, Any] = {

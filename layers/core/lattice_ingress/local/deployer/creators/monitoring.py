@@ -5,14 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from lattice_ingress.local.deployer.context import Created, DeployContext, creator
-from lattice_ingress.local.deployer.helpers import _ensure_log_group, _json, _pick
+from lattice_ingress.local.deployer.helpers import ensure_log_group, json_text, pick
 
 
 # -- Logs ------------------------------------------------------------------------------
 @creator("AWS::Logs::LogGroup")
 def _log_group(ctx: DeployContext, logical_id: str, props: dict[str, Any]) -> Created:
     name = props.get("LogGroupName") or ctx.name(logical_id, 512)
-    _ensure_log_group(ctx, name)
+    ensure_log_group(ctx, name)
     if "RetentionInDays" in props:
         ctx.client("logs").put_retention_policy(
             logGroupName=name, retentionInDays=int(props["RetentionInDays"])
@@ -44,7 +44,7 @@ _ALARM_KEYS = (
 @creator("AWS::CloudWatch::Alarm")
 def _alarm(ctx: DeployContext, logical_id: str, props: dict[str, Any]) -> Created:
     name = props.get("AlarmName") or ctx.name(logical_id, 255)
-    request: dict[str, Any] = {"AlarmName": name, **_pick(props, *_ALARM_KEYS)}
+    request: dict[str, Any] = {"AlarmName": name, **pick(props, *_ALARM_KEYS)}
     for key in ("Period", "EvaluationPeriods", "DatapointsToAlarm"):
         if key in props:
             request[key] = int(props[key])
@@ -59,6 +59,6 @@ def _alarm(ctx: DeployContext, logical_id: str, props: dict[str, Any]) -> Create
 def _dashboard(ctx: DeployContext, logical_id: str, props: dict[str, Any]) -> Created:
     name = props.get("DashboardName") or ctx.name(logical_id, 255)
     ctx.client("cloudwatch").put_dashboard(
-        DashboardName=name, DashboardBody=_json(props["DashboardBody"])
+        DashboardName=name, DashboardBody=json_text(props["DashboardBody"])
     )
     return Created("AWS::CloudWatch::Dashboard", name)

@@ -7,12 +7,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from lattice_ingress.local.deployer.context import Created, DeployContext, creator
-from lattice_ingress.local.deployer.helpers import _json, _pick, _tags
+from lattice_ingress.local.deployer.helpers import json_text, pick, tag_list
 
 
 # -- EC2 -------------------------------------------------------------------------------
 def _ec2_tags(resource_type: str, props: Mapping[str, Any]) -> list[dict[str, Any]]:
-    tags = _tags(props)
+    tags = tag_list(props)
     return [{"ResourceType": resource_type, "Tags": tags}] if tags else []
 
 
@@ -52,7 +52,7 @@ def _subnet(ctx: DeployContext, logical_id: str, props: dict[str, Any]) -> Creat
     request = {
         "VpcId": props["VpcId"],
         "CidrBlock": props["CidrBlock"],
-        **_pick(props, "AvailabilityZone", "AvailabilityZoneId"),
+        **pick(props, "AvailabilityZone", "AvailabilityZoneId"),
         "TagSpecifications": _ec2_tags("subnet", props),
     }
     subnet = ctx.client("ec2").create_subnet(**request)["Subnet"]
@@ -98,7 +98,7 @@ def _security_group(ctx: DeployContext, logical_id: str, props: dict[str, Any]) 
     request = {
         "GroupName": props.get("GroupName") or ctx.name(logical_id, 255),
         "Description": props.get("GroupDescription", logical_id),
-        **_pick(props, "VpcId"),
+        **pick(props, "VpcId"),
         "TagSpecifications": _ec2_tags("security-group", props),
     }
     group_id = ec2.create_security_group(**request)["GroupId"]
@@ -162,7 +162,7 @@ def _route_table(ctx: DeployContext, logical_id: str, props: dict[str, Any]) -> 
 @creator("AWS::EC2::Route")
 def _route(ctx: DeployContext, logical_id: str, props: dict[str, Any]) -> Created:
     ctx.client("ec2").create_route(
-        **_pick(
+        **pick(
             props,
             "RouteTableId",
             "DestinationCidrBlock",
@@ -196,7 +196,7 @@ def _eip(ctx: DeployContext, logical_id: str, props: dict[str, Any]) -> Created:
 @creator("AWS::EC2::NatGateway")
 def _nat_gateway(ctx: DeployContext, logical_id: str, props: dict[str, Any]) -> Created:
     gateway = ctx.client("ec2").create_nat_gateway(
-        **_pick(props, "SubnetId", "AllocationId", "ConnectivityType"),
+        **pick(props, "SubnetId", "AllocationId", "ConnectivityType"),
         TagSpecifications=_ec2_tags("natgateway", props),
     )["NatGateway"]["NatGatewayId"]
     return Created("AWS::EC2::NatGateway", gateway, {"NatGatewayId": gateway})
@@ -205,7 +205,7 @@ def _nat_gateway(ctx: DeployContext, logical_id: str, props: dict[str, Any]) -> 
 @creator("AWS::EC2::VPCEndpoint")
 def _vpc_endpoint(ctx: DeployContext, logical_id: str, props: dict[str, Any]) -> Created:
     endpoint = ctx.client("ec2").create_vpc_endpoint(
-        **_pick(
+        **pick(
             props,
             "VpcId",
             "ServiceName",
@@ -216,7 +216,11 @@ def _vpc_endpoint(ctx: DeployContext, logical_id: str, props: dict[str, Any]) ->
             "PrivateDnsEnabled",
             "ServiceNetworkArn",
         ),
-        **({"PolicyDocument": _json(props["PolicyDocument"])} if "PolicyDocument" in props else {}),
+        **(
+            {"PolicyDocument": json_text(props["PolicyDocument"])}
+            if "PolicyDocument" in props
+            else {}
+        ),
     )["VpcEndpoint"]
     entries = [
         f"{e.get('HostedZoneId', '')}:{e.get('DnsName', '')}"
@@ -241,12 +245,12 @@ def _load_balancer(ctx: DeployContext, logical_id: str, props: dict[str, Any]) -
     name = props.get("Name") or ctx.name(logical_id, 32)
     request = {
         "Name": name,
-        **_pick(
+        **pick(
             props, "Subnets", "SubnetMappings", "SecurityGroups", "Scheme", "Type", "IpAddressType"
         ),
     }
     if props.get("Tags"):
-        request["Tags"] = _tags(props)
+        request["Tags"] = tag_list(props)
     balancer = elbv2.create_load_balancer(**request)["LoadBalancers"][0]
     arn = balancer["LoadBalancerArn"]
     attributes = props.get("LoadBalancerAttributes") or []
@@ -275,7 +279,7 @@ def _target_group(ctx: DeployContext, logical_id: str, props: dict[str, Any]) ->
     name = props.get("Name") or ctx.name(logical_id, 32)
     request: dict[str, Any] = {
         "Name": name,
-        **_pick(
+        **pick(
             props,
             "Protocol",
             "VpcId",
@@ -320,7 +324,7 @@ def _listener(ctx: DeployContext, logical_id: str, props: dict[str, Any]) -> Cre
     request = {
         "LoadBalancerArn": props["LoadBalancerArn"],
         "Port": int(props["Port"]),
-        **_pick(props, "Protocol", "Certificates", "SslPolicy", "AlpnPolicy"),
+        **pick(props, "Protocol", "Certificates", "SslPolicy", "AlpnPolicy"),
         "DefaultActions": props["DefaultActions"],
     }
     arn = ctx.client("elbv2").create_listener(**request)["Listeners"][0]["ListenerArn"]

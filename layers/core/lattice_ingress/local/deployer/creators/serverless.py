@@ -15,8 +15,14 @@ from lattice_ingress.local.deployer.context import (
     creator,
     logger,
 )
-from lattice_ingress.local.deployer.creators.iam import _implicit_role
-from lattice_ingress.local.deployer.helpers import _ensure_log_group, _json, _pick, _tags, _zip_dir
+from lattice_ingress.local.deployer.creators.iam import implicit_role
+from lattice_ingress.local.deployer.helpers import (
+    ensure_log_group,
+    json_text,
+    pick,
+    tag_list,
+    zip_directory,
+)
 
 _SAM_EVENT_RULE_TYPES = ("EventBridgeRule", "CloudWatchEvent", "Schedule")
 
@@ -28,7 +34,7 @@ def _layer(ctx: DeployContext, logical_id: str, props: dict[str, Any]) -> Create
     arn = ctx.client("lambda").publish_layer_version(
         LayerName=props.get("LayerName") or logical_id,
         Description=props.get("Description", ""),
-        Content={"ZipFile": _zip_dir(content_dir)},
+        Content={"ZipFile": zip_directory(content_dir)},
         CompatibleRuntimes=props.get("CompatibleRuntimes") or [],
     )["LayerVersionArn"]
     ctx.layer_dirs[arn] = content_dir
@@ -39,7 +45,7 @@ def _layer(ctx: DeployContext, logical_id: str, props: dict[str, Any]) -> Create
 def _function(ctx: DeployContext, logical_id: str, props: dict[str, Any]) -> Created:
     code_dir = ctx.path(str(props["CodeUri"]))
     name = props.get("FunctionName") or ctx.name(logical_id)
-    role = props.get("Role") or _implicit_role(
+    role = props.get("Role") or implicit_role(
         ctx, logical_id, "lambda.amazonaws.com", props.get("Policies")
     )
     variables = (props.get("Environment") or {}).get("Variables") or {}
@@ -49,7 +55,7 @@ def _function(ctx: DeployContext, logical_id: str, props: dict[str, Any]) -> Cre
         Runtime=props.get("Runtime", "python3.13"),
         Role=role,
         Handler=props["Handler"],
-        Code={"ZipFile": _zip_dir(code_dir)},
+        Code={"ZipFile": zip_directory(code_dir)},
         Timeout=int(props.get("Timeout", 3)),
         MemorySize=int(props.get("MemorySize", 128)),
         Environment={"Variables": {k: _env_value(v) for k, v in variables.items()}},
@@ -57,7 +63,7 @@ def _function(ctx: DeployContext, logical_id: str, props: dict[str, Any]) -> Cre
         Architectures=props.get("Architectures") or ["x86_64"],
         Description=props.get("Description", ""),
     )
-    _ensure_log_group(ctx, f"/aws/lambda/{name}")  # moto's in-process invoke writes here
+    ensure_log_group(ctx, f"/aws/lambda/{name}")  # moto's in-process invoke writes here
     _register_code(name, code_dir, [ctx.layer_dirs[arn] for arn in layers if arn in ctx.layer_dirs])
     arn = function["FunctionArn"]
     _sam_event_rules(ctx, logical_id, props.get("Events") or {}, arn, role_arn=None)
@@ -89,7 +95,7 @@ def _sam_state_machine(ctx: DeployContext, logical_id: str, props: dict[str, Any
         text = ctx.path(props["DefinitionUri"]).read_text(encoding="utf-8")
     else:
         text = json.dumps(props["Definition"])
-    role = props.get("Role") or _implicit_role(
+    role = props.get("Role") or implicit_role(
         ctx, logical_id, "states.amazonaws.com", props.get("Policies")
     )
     created = _create_state_machine(
@@ -98,9 +104,9 @@ def _sam_state_machine(ctx: DeployContext, logical_id: str, props: dict[str, Any
         definition=_substitute(text, props.get("DefinitionSubstitutions") or {}),
         role_arn=role,
         machine_type=props.get("Type", "STANDARD"),
-        tags=_tags(props, "key", "value"),
+        tags=tag_list(props, "key", "value"),
     )
-    events_role = _implicit_role(ctx, f"{logical_id}Events", "events.amazonaws.com", None)
+    events_role = implicit_role(ctx, f"{logical_id}Events", "events.amazonaws.com", None)
     _sam_event_rules(
         ctx, logical_id, props.get("Events") or {}, created.physical_id, role_arn=events_role
     )
@@ -118,7 +124,7 @@ def _state_machine(ctx: DeployContext, logical_id: str, props: dict[str, Any]) -
         definition=_substitute(text, props.get("DefinitionSubstitutions") or {}),
         role_arn=props["RoleArn"],
         machine_type=props.get("StateMachineType", "STANDARD"),
-        tags=_tags(props, "key", "value"),
+        tags=tag_list(props, "key", "value"),
     )
 
 
@@ -154,7 +160,7 @@ def _create_state_machine(
 def _rule(ctx: DeployContext, logical_id: str, props: dict[str, Any]) -> Created:
     name = props.get("Name") or ctx.name(logical_id)
     targets = [
-        _pick(
+        pick(
             t,
             "Id",
             "Arn",
@@ -188,7 +194,7 @@ def _put_rule(
         elif state == "ENABLED":
             ctx.scheduled_rules.append((name, str(schedule)))
     if props.get("EventPattern") is not None:
-        request["EventPattern"] = _json(props["EventPattern"])
+        request["EventPattern"] = json_text(props["EventPattern"])
     for key in ("EventBusName", "Description"):
         if props.get(key):
             request[key] = props[key]
@@ -220,7 +226,7 @@ def _sam_event_rules(
         target: dict[str, Any] = {
             "Id": (props.get("Target") or {}).get("Id") or f"{logical_id}{event_id}"[:64],
             "Arn": target_arn,
-            **_pick(
+            **pick(
                 props, "Input", "InputPath", "InputTransformer", "DeadLetterConfig", "RetryPolicy"
             ),
         }
@@ -228,7 +234,7 @@ def _sam_event_rules(
             target["RoleArn"] = role_arn
         rule: dict[str, Any] = {
             "EventBusName": props.get("EventBusName", "default"),
-            **_pick(props, "Description"),
+            **pick(props, "Description"),
         }
         if kind == "Schedule":
             rule["ScheduleExpression"] = props["Schedule"]

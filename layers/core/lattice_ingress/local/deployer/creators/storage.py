@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from lattice_ingress.local.deployer.context import Created, DeployContext, creator, logger
-from lattice_ingress.local.deployer.helpers import _json, _pick, _tags
+from lattice_ingress.local.deployer.helpers import json_text, pick, tag_list
 
 
 # -- storage and messaging -------------------------------------------------------------
@@ -29,7 +29,7 @@ def _bucket(ctx: DeployContext, logical_id: str, props: dict[str, Any]) -> Creat
         rules = [  # CloudFormation drops the API's "Apply" prefix
             {
                 "ApplyServerSideEncryptionByDefault": rule["ServerSideEncryptionByDefault"],
-                **_pick(rule, "BucketKeyEnabled"),
+                **pick(rule, "BucketKeyEnabled"),
             }
             for rule in encryption
         ]
@@ -47,7 +47,7 @@ def _bucket(ctx: DeployContext, logical_id: str, props: dict[str, Any]) -> Creat
     if props.get("LifecycleConfiguration"):
         logger.info("%s: lifecycle rules not applied locally (nothing expires here)", logical_id)
     if props.get("Tags"):
-        s3.put_bucket_tagging(Bucket=name, Tagging={"TagSet": _tags(props)})
+        s3.put_bucket_tagging(Bucket=name, Tagging={"TagSet": tag_list(props)})
     return Created(
         "AWS::S3::Bucket",
         name,
@@ -96,7 +96,7 @@ def _table(ctx: DeployContext, logical_id: str, props: dict[str, Any]) -> Create
     name = props.get("TableName") or ctx.name(logical_id, 255)
     request: dict[str, Any] = {
         "TableName": name,
-        **_pick(
+        **pick(
             props,
             "AttributeDefinitions",
             "KeySchema",
@@ -113,7 +113,7 @@ def _table(ctx: DeployContext, logical_id: str, props: dict[str, Any]) -> Create
     if "SSESpecification" in props:
         request["SSESpecification"] = {"Enabled": bool(props["SSESpecification"].get("SSEEnabled"))}
     if props.get("Tags"):
-        request["Tags"] = _tags(props)
+        request["Tags"] = tag_list(props)
     table = dynamodb.create_table(**request)["TableDescription"]
     ttl = props.get("TimeToLiveSpecification")
     if ttl:
@@ -134,10 +134,10 @@ def _table(ctx: DeployContext, logical_id: str, props: dict[str, Any]) -> Create
 def _topic(ctx: DeployContext, logical_id: str, props: dict[str, Any]) -> Created:
     sns = ctx.client("sns")
     name = props.get("TopicName") or ctx.name(logical_id, 256)
-    attributes = {k: str(v) for k, v in _pick(props, "DisplayName", "KmsMasterKeyId").items()}
+    attributes = {k: str(v) for k, v in pick(props, "DisplayName", "KmsMasterKeyId").items()}
     if props.get("FifoTopic"):
         attributes["FifoTopic"] = "true"
-    arn = sns.create_topic(Name=name, Attributes=attributes, Tags=_tags(props))["TopicArn"]
+    arn = sns.create_topic(Name=name, Attributes=attributes, Tags=tag_list(props))["TopicArn"]
     for subscription in props.get("Subscription") or []:
         sns.subscribe(
             TopicArn=arn, Protocol=subscription["Protocol"], Endpoint=subscription["Endpoint"]
@@ -160,7 +160,9 @@ def _subscription(ctx: DeployContext, logical_id: str, props: dict[str, Any]) ->
 def _topic_policy(ctx: DeployContext, logical_id: str, props: dict[str, Any]) -> Created:
     for topic in props.get("Topics") or []:
         ctx.client("sns").set_topic_attributes(
-            TopicArn=topic, AttributeName="Policy", AttributeValue=_json(props["PolicyDocument"])
+            TopicArn=topic,
+            AttributeName="Policy",
+            AttributeValue=json_text(props["PolicyDocument"]),
         )
     return Created("AWS::SNS::TopicPolicy", ctx.name(logical_id))
 
@@ -170,7 +172,7 @@ def _queue(ctx: DeployContext, logical_id: str, props: dict[str, Any]) -> Create
     sqs = ctx.client("sqs")
     name = props.get("QueueName") or ctx.name(logical_id, 80)
     attributes = {
-        key: _json(value) if isinstance(value, dict) else str(value)
+        key: json_text(value) if isinstance(value, dict) else str(value)
         for key, value in props.items()
         if key not in ("QueueName", "Tags")
     }
