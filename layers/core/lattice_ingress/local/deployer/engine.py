@@ -113,12 +113,8 @@ def deploy_stack(
         resources[logical_id] = _create(ctx, logical_id, resource_type, resolved)
         if resources[logical_id].skipped:
             skipped[logical_id] = resource_type
+    # Each skip was logged with its reason where it happened; callers get the list here.
     skipped.update(ctx.skipped_events)
-    if skipped:
-        logger.warning(
-            "skipped (not emulated): %s",
-            ", ".join(f"{lid} ({rtype})" for lid, rtype in skipped.items()),
-        )
     outputs = {"Endpoint": embedded.endpoint}
     for name, output in (template.get("Outputs") or {}).items():
         if "Condition" in output and not resolver.condition(output["Condition"]):
