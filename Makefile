@@ -35,7 +35,7 @@ test: setup system-deps
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy layers/core functions nginx
+	$(BIN)/mypy layers/core functions nginx embedded_aws lattice_ingress_cli
 	$(BIN)/cfn-lint template.yaml
 
 ## bench: benchmarks, JSON on stdout

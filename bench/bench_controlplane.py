@@ -29,15 +29,16 @@ from typing import Any
 
 import boto3
 from botocore.config import Config
-from lattice_ingress.local.compat import cloudtrail
-from lattice_ingress.local.compat.faults import (
+
+from embedded_aws.compat import cloudtrail
+from embedded_aws.compat.faults import (
     buffered_request,
     credential_scope,
     match_operation,
 )
-from lattice_ingress.local.executions import run_execution, wait_idle
-from lattice_ingress.local.serve import LocalStack
-from lattice_ingress.local.server import EmbeddedAws
+from embedded_aws.executions import run_execution, wait_idle
+from embedded_aws.serve import LocalStack
+from embedded_aws.server import EmbeddedAws
 
 DRIVER_ACCESS_KEY = "AKIABENCHMARKDRIVER0"
 WRITE_PREFIXES = ("Create", "Put", "Change", "Update", "Delete", "Copy", "Publish", "Start")

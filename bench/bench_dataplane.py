@@ -33,11 +33,12 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from dataplane_configs import backend_config, guidance_config, nlb_config
-from lattice_ingress.local.dataplane.backends import LocalCertificateAuthority, free_port
-from lattice_ingress.local.dataplane.dns import LocalResolver
-from lattice_ingress.local.dataplane.nginx_process import NginxProcess, find_nginx
-from lattice_ingress.logic.nginx_config import ProxyOptions, render_nginx_config
 from tls_load import run_tls_load
+
+from embedded_aws.dataplane.backends import LocalCertificateAuthority, free_port
+from embedded_aws.dataplane.dns import LocalResolver
+from embedded_aws.dataplane.nginx_process import NginxProcess, find_nginx
+from lattice_ingress.logic.nginx_config import ProxyOptions, render_nginx_config
 
 CUSTOM_DOMAIN = "orders.example.com"
 LATTICE_NAME = "orders-0a1b2c3d4e5f60718.7d67968.vpc-lattice-svcs.us-east-1.on.aws"

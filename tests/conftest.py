@@ -17,7 +17,7 @@ os.environ.pop("AWS_PROFILE", None)
 
 @pytest.fixture(scope="session")
 def embedded() -> Iterator[object]:
-    from lattice_ingress.local.server import EmbeddedAws
+    from embedded_aws.server import EmbeddedAws
 
     stack = EmbeddedAws().start()
     try:

@@ -7,6 +7,7 @@ from typing import Any
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.parser import parse
 from aws_lambda_powertools.utilities.typing import LambdaContext
+
 from lattice_ingress.adapters.clients import client
 from lattice_ingress.adapters.lease import Lease
 from lattice_ingress.models.requests import LeaseRequest

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
+
 from lattice_ingress.logic.trigger import classify_trigger
 from lattice_ingress.observability import CORRELATION_ID_PATH, logger, metrics, tracer
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.parser import parse
 from aws_lambda_powertools.utilities.typing import LambdaContext
+
 from lattice_ingress.models.requests import SyncDnsRequest
 from lattice_ingress.observability import logger, metrics, tracer
 from lattice_ingress.reconcile.sync_dns import sync_dns

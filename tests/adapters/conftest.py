@@ -15,9 +15,10 @@ from typing import Any
 
 import boto3
 import pytest
+from moto import mock_aws
+
 from lattice_ingress.adapters import clients
 from lattice_ingress.settings import clear_settings_cache
-from moto import mock_aws
 
 REGION = "us-east-1"
 EVENTS_DIR = Path(__file__).resolve().parents[2] / "events"

@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 import pytest
+
 from lattice_ingress.models.errors import InvalidInputError
 
 from .conftest import Account, load_event
@@ -298,6 +299,7 @@ def test_given_endpoint_mode_when_reconciled_then_proxy_zone_targets_endpoint_na
     account: Account, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from botocore.stub import Stubber
+
     from lattice_ingress.adapters.clients import client
 
     monkeypatch.setenv("SERVICE_NETWORK_ENDPOINT_ID", "vpce-0123456789abcdef0")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import boto3
 import pytest
 from botocore.stub import Stubber
+
 from lattice_ingress.adapters.lattice import (
     endpoint_targets,
     list_service_associations,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from lattice_ingress.adapters.s3_store import (
     ConfigStore,
     get_catalog,

@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from lattice_ingress.local.executions import run_execution, wait_idle
+
+from embedded_aws.executions import run_execution, wait_idle
 
 REPO = Path(__file__).resolve().parents[2]
 TEMPLATE = REPO / "template.yaml"
@@ -109,7 +110,7 @@ class ControlPlane:
     def wait_idle(self) -> list[dict[str, Any]]:
         """Wait until CloudTrail has delivered every event and no execution runs; return the
         executions that finished since the previous call."""
-        from lattice_ingress.local.compat import cloudtrail
+        from embedded_aws.compat import cloudtrail
 
         wait_idle(
             self.client("stepfunctions"),
@@ -237,7 +238,7 @@ def control_plane(embedded: Any) -> Iterator[ControlPlane]:
     """template.yaml deployed as `lattice-ingress local serve` deploys it (samconfig.toml's
     `local` overrides, account fixtures), into the session's emulator. Afterwards its rules
     are disabled, so Lattice calls of later test modules start no executions here."""
-    from lattice_ingress.local.serve import LocalStack
+    from embedded_aws.serve import LocalStack
 
     stack = LocalStack(template=TEMPLATE, embedded=embedded)
     outputs = stack.start()

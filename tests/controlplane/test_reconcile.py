@@ -126,7 +126,7 @@ def test_given_dry_run_when_services_changed_then_nothing_is_written_and_plan_is
 ):
     control_plane.wait_idle()
     domain = f"{control_plane.unique('planned')}.{control_plane.domain}"
-    from lattice_ingress.local.compat import vpclattice
+    from embedded_aws.compat import vpclattice
 
     # Held back from the event-driven runs, so only the dry run sees it once ACTIVE.
     name = control_plane.unique("planned")
@@ -171,7 +171,7 @@ def test_given_deleted_record_when_manual_reconcile_then_the_drift_is_repaired(c
 def test_given_route53_throttles_changes_when_reconciled_then_it_still_converges(
     control_plane, error_code
 ):
-    from lattice_ingress.local.compat import faults
+    from embedded_aws.compat import faults
 
     control_plane.wait_idle()
     domain = f"{control_plane.unique('busy')}.{control_plane.domain}"
@@ -188,7 +188,7 @@ def test_given_route53_throttles_changes_when_reconciled_then_it_still_converges
 
 
 def test_given_rollout_fails_when_config_changes_then_previous_config_is_restored(control_plane):
-    from lattice_ingress.local.compat import ecs
+    from embedded_aws.compat import ecs
 
     # Given a published config (its own, so the test does not depend on the others' order)
     steady = control_plane.unique("steady")
@@ -227,7 +227,7 @@ def test_given_rollout_fails_when_config_changes_then_previous_config_is_restore
 def test_given_service_still_creating_when_it_becomes_active_then_a_later_pass_publishes_it(
     control_plane,
 ):
-    from lattice_ingress.local.compat import vpclattice
+    from embedded_aws.compat import vpclattice
 
     control_plane.wait_idle()
     name = control_plane.unique("slow")

@@ -15,12 +15,13 @@ from dataplane_stack import (
     ProxyStack,
     start_stand_ins,
 )
-from lattice_ingress.local.dataplane.backends import (
+
+from embedded_aws.dataplane.backends import (
     LocalCertificateAuthority,
     StandInBackends,
 )
-from lattice_ingress.local.dataplane.dns import LocalResolver
-from lattice_ingress.local.dataplane.nginx_process import NginxProcess, find_nginx
+from embedded_aws.dataplane.dns import LocalResolver
+from embedded_aws.dataplane.nginx_process import NginxProcess, find_nginx
 from lattice_ingress.logic.nginx_config import ProxyOptions
 
 

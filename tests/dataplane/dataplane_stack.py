@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from lattice_ingress.local.dataplane.backends import (
+from embedded_aws.dataplane.backends import (
     LocalCertificateAuthority,
     StandInBackends,
     StandInBackendsError,
@@ -17,8 +17,8 @@ from lattice_ingress.local.dataplane.backends import (
     free_port,
     loopback_address,
 )
-from lattice_ingress.local.dataplane.dns import LocalResolver
-from lattice_ingress.local.dataplane.nginx_process import NginxProcess
+from embedded_aws.dataplane.dns import LocalResolver
+from embedded_aws.dataplane.nginx_process import NginxProcess
 from lattice_ingress.logic.nginx_config import ProxyOptions, render_nginx_config
 
 ALLOWED_CLIENT = "203.0.113.10"  # inside ALLOWED_CIDRS

@@ -8,7 +8,8 @@ import re
 import pytest
 from dataplane_stack import ALLOWED_CLIENT, SERVICES, ProxyStack
 from dataplane_wire import client_hello, connect, http_request, parse_response, proxy_v2, read_all
-from lattice_ingress.local.dataplane.nginx_process import NginxProcess
+
+from embedded_aws.dataplane.nginx_process import NginxProcess
 
 pytestmark = pytest.mark.dataplane
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from pydantic import ValidationError
+
 from lattice_ingress.logic.nginx_config import (
     ProxyOptions,
     UnsafeNameError,
@@ -10,7 +12,6 @@ from lattice_ingress.logic.nginx_config import (
     render_nginx_config,
     validate_host_name,
 )
-from pydantic import ValidationError
 
 OPTIONS = ProxyOptions(vpc_cidrs=["10.0.0.0/16"], allowed_client_cidrs=["0.0.0.0/0"])
 ROUTES = {

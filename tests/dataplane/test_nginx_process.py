@@ -9,7 +9,8 @@ import time
 import pytest
 from dataplane_stack import ALLOWED_CLIENT, SERVICES, ProxyStack
 from dataplane_wire import connect, http_request, parse_response, proxy_v2, read_all
-from lattice_ingress.local.dataplane.nginx_process import (
+
+from embedded_aws.dataplane.nginx_process import (
     DEBIAN_STREAM_MODULE,
     NginxConfigError,
     NginxProcess,

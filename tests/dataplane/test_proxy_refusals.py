@@ -16,7 +16,8 @@ from dataplane_wire import (
     proxy_v2,
     read_all,
 )
-from lattice_ingress.local.dataplane.nginx_process import NginxProcess
+
+from embedded_aws.dataplane.nginx_process import NginxProcess
 
 pytestmark = pytest.mark.dataplane
 

@@ -10,11 +10,12 @@ import struct
 import pytest
 from dataplane_stack import start_stand_ins
 from dnslib import RCODE, DNSRecord
-from lattice_ingress.local.dataplane.backends import (
+
+from embedded_aws.dataplane.backends import (
     StandInService,
     loopback_address,
 )
-from lattice_ingress.local.dataplane.dns import LocalResolver
+from embedded_aws.dataplane.dns import LocalResolver
 
 NAME = "orders-0a1.7d6.vpc-lattice-svcs.us-east-1.on.aws"
 

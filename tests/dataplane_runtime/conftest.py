@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from lattice_ingress.local.dataplane.runner import ProxyTask, ProxyTaskSettings
+
+from embedded_aws.dataplane.runner import ProxyTask, ProxyTaskSettings
 
 pytestmark = pytest.mark.dataplane
 

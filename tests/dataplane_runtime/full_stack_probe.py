@@ -13,10 +13,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from lattice_ingress.local.dataplane import LocalDataPlane
-from lattice_ingress.local.fixtures import DEMO_DOMAIN
-from lattice_ingress.local.serve import LocalStack
-from lattice_ingress.local.server import EmbeddedAws
+from embedded_aws.dataplane import LocalDataPlane
+from embedded_aws.fixtures import DEMO_DOMAIN
+from embedded_aws.serve import LocalStack
+from embedded_aws.server import EmbeddedAws
 
 ATTEMPTS = 120  # x 0.5 s: the reconcile, the rollout and the reload
 

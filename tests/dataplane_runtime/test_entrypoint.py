@@ -15,9 +15,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from lattice_ingress.local.dataplane.backends import free_port
-from lattice_ingress.local.dataplane.runner import ProxyTask, ProxyTaskError
 from runtime_helpers import eventually, simple_config
+
+from embedded_aws.dataplane.backends import free_port
+from embedded_aws.dataplane.runner import ProxyTask, ProxyTaskError
 
 pytestmark = pytest.mark.dataplane
 
@@ -183,7 +184,7 @@ def test_given_clients_under_load_when_configs_are_reloaded_then_no_request_is_l
 ORPHAN_PROBE = """
 import json, os, sys
 from pathlib import Path
-from lattice_ingress.local.dataplane.runner import ProxyTask, ProxyTaskSettings
+from embedded_aws.dataplane.runner import ProxyTask, ProxyTaskSettings
 endpoint, region, bucket, workdir, port = sys.argv[1:6]
 settings = ProxyTaskSettings(endpoint=endpoint, region=region, bucket=bucket,
     key="nginx/nginx.conf", global_directives=f"pid {workdir}/nginx.pid;")

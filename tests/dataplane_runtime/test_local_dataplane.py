@@ -11,9 +11,10 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from lattice_ingress.local.dataplane import LocalDataPlane, LocalDataPlaneError
-from lattice_ingress.logic.nginx_config import ProxyOptions, render_nginx_config
 from runtime_helpers import eventually
+
+from embedded_aws.dataplane import LocalDataPlane, LocalDataPlaneError
+from lattice_ingress.logic.nginx_config import ProxyOptions, render_nginx_config
 
 pytestmark = pytest.mark.dataplane
 

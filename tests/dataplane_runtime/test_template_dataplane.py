@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from lattice_ingress.local.intrinsics import load_template
+
+from embedded_aws.intrinsics import load_template
 
 ROOT = Path(__file__).resolve().parents[2]
 ENTRYPOINT = ROOT / "nginx" / "entrypoint.sh"

@@ -15,7 +15,7 @@ T = TypeVar("T")
 
 @pytest.fixture(scope="module")
 def account(embedded: Any) -> Any:
-    from lattice_ingress.local.fixtures import create_fixtures
+    from embedded_aws.fixtures import create_fixtures
 
     return create_fixtures(embedded)
 

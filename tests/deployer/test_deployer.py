@@ -7,8 +7,9 @@ import json
 from typing import Any
 
 import pytest
-from lattice_ingress.local.deployer import Deployment, RuleScheduler, deploy_stack, rate_seconds
-from lattice_ingress.local.intrinsics import ParameterError, TemplateError
+
+from embedded_aws.deployer import Deployment, RuleScheduler, deploy_stack, rate_seconds
+from embedded_aws.intrinsics import ParameterError, TemplateError
 
 from .conftest import STACK_DIR, wait_for
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from lattice_ingress.local.intrinsics import (
+
+from embedded_aws.intrinsics import (
     NO_VALUE,
     DependencyCycleError,
     ParameterError,

@@ -21,12 +21,13 @@ from typing import Any
 import boto3
 import pytest
 from botocore.config import Config
-from lattice_ingress.local.serve import READY_PREFIX, LocalStackError, parse_params
+
+from embedded_aws.serve import READY_PREFIX, LocalStackError, parse_params
 
 from .conftest import STACK_DIR, wait_for
 from .test_template import REPO, incomplete_reason
 
-CLOUDTRAIL = REPO / "layers/core/lattice_ingress/local/compat/cloudtrail.py"
+CLOUDTRAIL = REPO / "embedded_aws/compat/cloudtrail.py"
 
 
 def test_given_key_value_pairs_when_parsed_then_values_may_hold_equals_and_commas() -> None:
@@ -231,7 +232,7 @@ def test_given_serve_when_sigterm_then_it_stops_cleanly_with_exit_code_zero(
 
 
 def fixtures() -> Any:
-    from lattice_ingress.local.fixtures import AccountFixtures
+    from embedded_aws.fixtures import AccountFixtures
 
     return AccountFixtures(
         domain="lattice-demo.example.com",
@@ -249,7 +250,7 @@ def fixtures() -> Any:
 def test_given_every_source_when_overrides_merge_then_later_sources_win(
     tmp_path: Path,
 ) -> None:
-    from lattice_ingress.local.serve import LocalStack
+    from embedded_aws.serve import LocalStack
 
     samconfig = tmp_path / "samconfig.toml"
     samconfig.write_text(

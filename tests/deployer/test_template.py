@@ -6,9 +6,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from lattice_ingress.local.deployer import SKIPPED_MARK
-from lattice_ingress.local.intrinsics import load_template, undeclared_references
-from lattice_ingress.local.serve import LocalStack, samconfig_overrides
+
+from embedded_aws.deployer import SKIPPED_MARK
+from embedded_aws.intrinsics import load_template, undeclared_references
+from embedded_aws.serve import LocalStack, samconfig_overrides
 
 from .conftest import wait_for
 

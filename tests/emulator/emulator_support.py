@@ -98,7 +98,7 @@ class Emulator:
         timeout: int = 30,
     ) -> str:
         """As the deployer does: a placeholder zip, the code directory registered."""
-        from lattice_ingress.local.compat.lambda_runtime import register_code
+        from embedded_aws.compat.lambda_runtime import register_code
 
         name = unique(fixture)
         register_code(name, FUNCTIONS / fixture, [LAYERS / layer for layer in layer_fixtures])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import threading
 
-from lattice_ingress.local.compat.lambda_runtime import _sandbox
+from embedded_aws.compat.lambda_runtime import _sandbox
 
 
 def read_in_other_thread(key: str) -> str | None:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from lattice_ingress.local.compat import faults
-from lattice_ingress.local.compat.stepfunctions import (
+
+from embedded_aws.compat import faults
+from embedded_aws.compat.stepfunctions import (
     boto_service_name,
     sdk_client_prefix,
     sdk_error_name,
@@ -398,7 +399,7 @@ def test_given_sfn_service_name_when_resolved_then_boto_name_and_error_prefix_ma
 
 
 def test_given_mixed_case_keys_when_bound_then_model_member_names_are_used():
-    from lattice_ingress.local.compat.stepfunctions import operation_model
+    from embedded_aws.compat.stepfunctions import operation_model
 
     shape = operation_model("route53", "changeResourceRecordSets").input_shape
     bound = to_boto_params(

@@ -9,7 +9,8 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from lattice_ingress.local.compat import ecs, faults, vpclattice
+
+from embedded_aws.compat import ecs, faults, vpclattice
 
 from .support import unique
 

@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
-from lattice_ingress.local.compat import cloudtrail
+
+from embedded_aws.compat import cloudtrail
 
 from .support import unique
 

@@ -6,7 +6,8 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from lattice_ingress.local.compat import ecs
+
+from embedded_aws.compat import ecs
 
 from .support import control, unique, wait_until
 

@@ -11,7 +11,8 @@ import boto3
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
-from lattice_ingress.local.compat import faults
+
+from embedded_aws.compat import faults
 
 from .support import control, unique
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from lattice_ingress.local.compat import cloudtrail, ecs, faults, vpclattice
-from lattice_ingress.local.server import EmbeddedAws
+from embedded_aws.compat import cloudtrail, ecs, faults, vpclattice
+from embedded_aws.server import EmbeddedAws
 
 
 def test_installs_with_middlewares_are_idempotent() -> None:

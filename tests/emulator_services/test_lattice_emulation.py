@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
-from lattice_ingress.local.compat import vpclattice
+
+from embedded_aws.compat import vpclattice
 
 from .support import control, unique, wait_until
 

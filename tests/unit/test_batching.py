@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from lattice_ingress.logic.batching import (
     ChangeGroupTooLargeError,
     batch_changes,

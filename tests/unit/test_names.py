@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from lattice_ingress.logic.names import host_name_problem, in_zone, is_apex
 
 HOSTILE_NAMES = {

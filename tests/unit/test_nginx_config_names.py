@@ -4,8 +4,9 @@
 from __future__ import annotations
 
 import pytest
-from lattice_ingress.logic.nginx_config import ProxyOptions, UnsafeNameError, validate_host_name
 from pydantic import ValidationError
+
+from lattice_ingress.logic.nginx_config import ProxyOptions, UnsafeNameError, validate_host_name
 
 from .test_names import HOSTILE_NAMES
 

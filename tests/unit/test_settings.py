@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from lattice_ingress.models.errors import SettingsError
 from lattice_ingress.settings import Settings
 

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+
 from lattice_ingress.logic.trigger import classify_trigger
 from lattice_ingress.models.errors import InvalidInputError
 

@@ -1,0 +1,30 @@
+"""Where moto 5.2.x differs from AWS in what lattice-ingress uses, one module per service.
+
+Each module exposes `install(embedded)`: it patches moto (idempotently: installing twice
+changes nothing) and may add WSGI middlewares. `docs/emulator.md` indexes every fix and
+the differences from AWS that remain.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from embedded_aws.server import EmbeddedAws
+
+# Order matters only for middlewares: the first listed wraps outermost.
+MODULES = (
+    "faults",  # injected AWS errors (Throttling, PriorRequestNotComplete, ...)
+    "stepfunctions",  # aws-sdk tasks as AWS runs them
+    "lambda_runtime",  # real handlers, in process
+    "events",  # EventBridge -> Step Functions / Lambda targets
+    "vpclattice",  # DNS names, statuses, missing operations
+    "cloudtrail",  # "AWS API Call via CloudTrail" events for Lattice calls
+    "ecs",  # deployments that roll out
+)
+
+
+def install(embedded: EmbeddedAws) -> None:
+    for name in MODULES:
+        importlib.import_module(f"{__name__}.{name}").install(embedded)

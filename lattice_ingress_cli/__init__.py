@@ -1,0 +1,1 @@
+"""The `lattice-ingress` command: operator commands and `local` (the embedded stack)."""
