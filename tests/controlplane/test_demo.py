@@ -30,7 +30,7 @@ def test_given_demo_with_dataplane_when_run_then_tls_by_sni_reaches_own_service_
     tmp_path: Path,
 ) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    command = [sys.executable, "-m", "lattice_ingress.cli", "local", "demo"]
+    command = [sys.executable, "-m", "lattice_ingress_cli", "local", "demo"]
     completed = subprocess.run(
         [*command, "--log", str(tmp_path / "demo.log")],
         cwd=REPO,

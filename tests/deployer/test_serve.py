@@ -58,7 +58,7 @@ class Served:
 
 
 def serve_command(outputs: Path, *extra: str) -> list[str]:
-    command = [sys.executable, "-m", "lattice_ingress.cli", "local", "serve"]
+    command = [sys.executable, "-m", "lattice_ingress_cli", "local", "serve"]
     command += ["--outputs", str(outputs), *extra]
     if incomplete_reason():  # template.yaml mid-edit: the contract is the same on any template
         command += ["--template", str(STACK_DIR / "template.yaml")]
