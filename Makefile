@@ -12,7 +12,7 @@ REGION ?= us-east-1
 setup: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --disable-pip-version-check -e '.[local,dev]'
+	$(BIN)/pip install -q --disable-pip-version-check -e '.[local,dev,cli]'
 	touch $@
 
 ## system-deps: Debian nginx + stream module, curl, wrk (for the local data plane)

@@ -104,6 +104,7 @@ def create_fixtures(embedded: EmbeddedAws, domain: str = DEMO_DOMAIN) -> Account
         VPC={"VPCRegion": embedded.region, "VPCId": vpc_id},
         HostedZoneConfig={"Comment": "lattice-ingress proxy zone (private)", "PrivateZone": True},
     )["HostedZone"]["Id"]
+    _create_logging_trail(embedded)
     lattice = embedded.client("vpc-lattice")
     network = lattice.create_service_network(name=f"lattice-ingress-demo-{uuid.uuid4().hex[:8]}")
     lattice.create_service_network_vpc_association(
@@ -120,3 +121,17 @@ def create_fixtures(embedded: EmbeddedAws, domain: str = DEMO_DOMAIN) -> Account
         service_network_id=network["id"],
         service_network_arn=network["arn"],
     )
+
+
+def _create_logging_trail(embedded: EmbeddedAws) -> None:
+    """A multi-Region trail that is logging: in AWS, EventBridge receives "AWS API Call via
+    CloudTrail" events only in such an account, and `lattice-ingress status` checks for it.
+    (The emulator's CloudTrail events do not depend on it; docs/emulator.md says so.)"""
+    suffix = uuid.uuid4().hex[:8]
+    bucket = f"lattice-ingress-trail-{suffix}"
+    embedded.client("s3").create_bucket(Bucket=bucket)
+    cloudtrail = embedded.client("cloudtrail")
+    trail = cloudtrail.create_trail(
+        Name=f"lattice-ingress-demo-{suffix}", S3BucketName=bucket, IsMultiRegionTrail=True
+    )
+    cloudtrail.start_logging(Name=trail["TrailARN"])

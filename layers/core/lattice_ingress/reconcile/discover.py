@@ -9,7 +9,7 @@ from lattice_ingress.adapters.clients import client
 from lattice_ingress.adapters.lattice import endpoint_targets, list_service_associations
 from lattice_ingress.adapters.s3_store import object_key, put_catalog
 from lattice_ingress.logic.catalog import build_catalog, catalog_hash
-from lattice_ingress.models.catalog import S3ObjectRef
+from lattice_ingress.models.catalog import Catalog, S3ObjectRef
 from lattice_ingress.models.requests import DiscoverRequest
 from lattice_ingress.models.results import DiscoverResult
 from lattice_ingress.observability import MetricName, logger, metrics
@@ -21,14 +21,7 @@ INLINE_REJECTED = 100
 
 def discover(request: DiscoverRequest, settings: Settings) -> DiscoverResult:
     settings.require("service_network_id", "consumer_zone_id", "proxy_zone_id", "config_bucket")
-    zones = [route53.zone_name(client("route53"), z) for z in settings.zone_ids()]
-    associations = list_service_associations(client("vpc-lattice"), settings.service_network_id)
-    targets = (
-        endpoint_targets(client("ec2"), settings.service_network_endpoint_id)
-        if settings.service_network_endpoint_id
-        else None
-    )
-    catalog = build_catalog(settings.service_network_id, associations, zones, targets)
+    catalog = desired_catalog(settings)
     digest = catalog_hash(catalog)
     ref = S3ObjectRef(
         bucket=settings.config_bucket, key=object_key(settings.catalog_prefix, digest)
@@ -54,3 +47,16 @@ def discover(request: DiscoverRequest, settings: Settings) -> DiscoverResult:
         rejected=list(catalog.rejected[:INLINE_REJECTED]),
         rejected_count=len(catalog.rejected),
     )
+
+
+def desired_catalog(settings: Settings) -> Catalog:
+    """The desired state as the Lattice API describes it now (read-only; the admin CLI's
+    status, explain, plan and render use it too, so they show what a pass would do)."""
+    zones = [route53.zone_name(client("route53"), z) for z in settings.zone_ids()]
+    associations = list_service_associations(client("vpc-lattice"), settings.service_network_id)
+    targets = (
+        endpoint_targets(client("ec2"), settings.service_network_endpoint_id)
+        if settings.service_network_endpoint_id
+        else None
+    )
+    return build_catalog(settings.service_network_id, associations, zones, targets)
