@@ -13,11 +13,11 @@ from lattice_ingress.adapters.lattice import list_service_associations
 from lattice_ingress.logic.dns_records import describe_target, parse_registry_value, registry_name
 from lattice_ingress.models.dns import PlannedAction
 from lattice_ingress_cli.console import console, print_json
-from lattice_ingress_cli.runs import recent_runs
+from lattice_ingress_cli.runs import recent_runs, touched
 from lattice_ingress_cli.snapshot import ZONES, Snapshot, take
 from lattice_ingress_cli.stack import Stack, stack_options
 
-RUNS_SEARCHED = 20
+RUNS_SEARCHED = 10
 
 
 @click.command()
@@ -123,6 +123,6 @@ def config_step(snapshot: Snapshot, domain: str) -> str:
 
 def last_run_step(stack: Stack, domain: str) -> str:
     for run in recent_runs(stack.output("StateMachineArn"), RUNS_SEARCHED):
-        if run.mentions(domain):
+        if touched(run.arn, domain):
             return f"last run naming it: {run.name} {run.status} at {run.stopped or run.started}"
     return f"no run among the last {RUNS_SEARCHED} names it in its output"

@@ -28,8 +28,18 @@ class Run:
             "error": self.error,
         }
 
-    def mentions(self, domain: str) -> bool:
-        return self.output is not None and f'"{domain}"' in json.dumps(self.output)
+
+def touched(arn: str, domain: str) -> bool:
+    """Did any step of this execution report `domain`? The execution output describes only
+    its last pass, so the steps' own outputs (the history) are searched."""
+    needle = json.dumps(domain)
+    paginator = client("stepfunctions").get_paginator("get_execution_history")
+    for page in paginator.paginate(executionArn=arn, includeExecutionData=True):
+        for event in page["events"]:
+            details = event.get("lambdaFunctionSucceededEventDetails") or {}
+            if needle in (details.get("output") or ""):
+                return True
+    return False
 
 
 def recent_runs(state_machine_arn: str, limit: int) -> list[Run]:

@@ -65,7 +65,7 @@ class Snapshot:
     def published(self, domain: str) -> bool:
         return self.records_in_place(domain) and self.route_in_place(domain)
 
-    def config_changes(self) -> list[dict[str, str]]:
+    def config_changes(self) -> list[dict[str, str | None]]:
         """Route differences between the published config and the one a pass would render."""
         current = self.config.routes if self.config else {}
         wanted = self.catalog.routes()

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import wraps
 from pathlib import Path
-from typing import Any, ParamSpec, TypeVar
+from typing import Any, TypeVar
 
 import boto3
 import click
@@ -27,7 +27,6 @@ SETTINGS_FUNCTION_OUTPUT = "DiscoverFunctionName"
 _ENV_KEYS = ("AWS_ENDPOINT_URL", "AWS_DEFAULT_REGION", "AWS_REGION")
 _CREDENTIAL_KEYS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")
 
-P = ParamSpec("P")
 R = TypeVar("R")
 
 
@@ -108,7 +107,7 @@ def aws_environment(stack: Stack) -> Iterator[None]:
                 os.environ[key] = value
 
 
-def stack_options(command: Callable[P, R]) -> Callable[..., R]:
+def stack_options(command: Callable[..., R]) -> Callable[..., R]:
     """--stack/--outputs/--region/--output; the command receives `stack` and `as_json`,
     and runs inside the stack's AWS environment."""
 
@@ -137,6 +136,6 @@ def stack_options(command: Callable[P, R]) -> Callable[..., R]:
     ) -> R:
         stack = load_stack(stack_name, outputs_file, region)
         with aws_environment(stack):
-            return command(stack=stack, as_json=output_format == "json", **kwargs)  # type: ignore[call-arg]
+            return command(stack=stack, as_json=output_format == "json", **kwargs)
 
     return wrapper

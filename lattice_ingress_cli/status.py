@@ -21,7 +21,7 @@ def status(stack: Stack, as_json: bool, run_count: int) -> None:
     """What the stack publishes now, what it rejects and why, what conflicts."""
     warnings = trail_warnings(stack.region)
     snapshot = take(stack)
-    report = {
+    report: dict[str, Any] = {
         "warnings": warnings,
         "parameters": parameters(snapshot),
         "runs": [run.summary() for run in recent_runs(stack.output("StateMachineArn"), run_count)],
@@ -99,7 +99,8 @@ def config_state(snapshot: Snapshot) -> dict[str, Any]:
 
 
 def names(snapshot: Snapshot) -> dict[str, list[dict[str, Any]]]:
-    published, pending = [], []
+    published: list[dict[str, Any]] = []
+    pending: list[dict[str, Any]] = []
     for service in snapshot.catalog.services:
         entry = {
             "domain": service.domain,

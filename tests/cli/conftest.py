@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,6 +26,7 @@ _spec = importlib.util.spec_from_file_location(
 )
 assert _spec is not None and _spec.loader is not None
 controlplane_conftest = importlib.util.module_from_spec(_spec)
+sys.modules[_spec.name] = controlplane_conftest  # dataclasses look their module up
 _spec.loader.exec_module(controlplane_conftest)
 ControlPlane = controlplane_conftest.ControlPlane
 
@@ -34,6 +37,19 @@ class Cli:
 
     def run(self, *args: str) -> Result:
         return CliRunner().invoke(cli, [*args, "--outputs", str(self.outputs_file)])
+
+    def process(self, *args: str) -> subprocess.CompletedProcess[str]:
+        """The console script as its own process. For commands that start executions: the
+        embedded stack runs the handlers in this test process, and their metric lines on
+        stdout would mix into the in-process runner's capture."""
+        command = [sys.executable, "-m", "lattice_ingress_cli", *args]
+        return subprocess.run(
+            [*command, "--outputs", str(self.outputs_file)],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
 
     def json(self, *args: str, exit_code: int = 0) -> Any:
         result = self.run(*args, "--output", "json")

@@ -5,6 +5,8 @@ pipeline (Lattice calls -> CloudTrail events -> the state machine), then asks th
 
 from __future__ import annotations
 
+import json
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +20,18 @@ class Names:
     published: str
     rejected: str
     conflict: str
+
+
+def wait_active(control_plane: Any, service_id: str) -> None:
+    """Until Lattice reports the association ACTIVE (the emulator provisions in ~1 s)."""
+    lattice = control_plane.client("vpc-lattice")
+    deadline = time.monotonic() + 60
+    while True:
+        items = lattice.list_service_network_service_associations(serviceIdentifier=service_id)
+        if items["items"] and all(i["status"] == "ACTIVE" for i in items["items"]):
+            return
+        assert time.monotonic() < deadline, f"{service_id} never became ACTIVE"
+        time.sleep(0.25)
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +54,7 @@ def test_status_json_lists_published_rejected_and_conflicting_names(admin, names
 
     assert names.published in {p["domain"] for p in report["published"]}
     rejected = {r["domain"]: r["reason"] for r in report["rejected"]}
-    assert "not a valid" in rejected[names.rejected] or "host name" in rejected[names.rejected]
+    assert "invalid label" in rejected[names.rejected]
     conflicts = {(c["domain"], c["zone"]): c["reason"] for c in report["conflicts"]}
     assert "does not own" in conflicts[(names.conflict, "consumer")]
     assert names.conflict not in {p["domain"] for p in report["published"]}
@@ -121,11 +135,11 @@ def test_plan_shows_staged_changes_and_reconcile_wait_applies_them(
     set_rules(enabled=False)  # no event-driven pass: the change stays staged
     try:
         domain = f"{control_plane.unique('staged')}.{control_plane.domain}"
-        control_plane.create_service(domain.split(".")[0], domain)
+        wait_active(control_plane, control_plane.create_service(domain.split(".")[0], domain))
 
         before = admin.json("plan")["changes"]
         table = admin.run("plan")
-        done = admin.run("reconcile", "--wait")
+        done = admin.process("reconcile", "--wait")
         after = admin.json("plan")["changes"]
     finally:
         set_rules(enabled=True)
@@ -134,7 +148,7 @@ def test_plan_shows_staged_changes_and_reconcile_wait_applies_them(
     assert {(domain, "consumer", "create"), (domain, "proxy", "create")} <= staged
     assert (domain, "config", "create") in staged
     assert table.exit_code == 0 and f"+ │ {domain}" in table.stdout.replace("  ", " ")
-    assert done.exit_code == 0, done.output
+    assert done.returncode == 0, done.stderr
     assert "SUCCEEDED" in done.stdout
     assert all(c["domain"] != domain for c in after)
     assert admin.json("explain", domain, exit_code=0)["published"] is True
@@ -147,12 +161,14 @@ def test_reconcile_wait_exits_non_zero_when_the_pass_fails(admin, control_plane,
     ecs.fail_next_rollout()
     try:
         domain = f"{control_plane.unique('doomed')}.{control_plane.domain}"
-        control_plane.create_service(domain.split(".")[0], domain)
-        result = admin.json("reconcile", "--wait", exit_code=1)
+        wait_active(control_plane, control_plane.create_service(domain.split(".")[0], domain))
+        process = admin.process("reconcile", "--wait", "--output", "json")
     finally:
         ecs.clear_planned_failures()
         set_rules(enabled=True)
 
+    assert process.returncode == 1, process.stderr
+    result = json.loads(process.stdout)
     assert result["status"] == "FAILED"
     assert result["error"] == "RolloutFailedError"
 
