@@ -119,7 +119,7 @@ def names(snapshot: Snapshot) -> dict[str, list[dict[str, Any]]]:
         if not snapshot.route_in_place(service.domain):
             waiting.append("config route")
         pending.append({**entry, "waitingFor": "; ".join(waiting)})
-    rejected = [
+    rejected: list[dict[str, str | None]] = [
         {"domain": r.domain, "serviceId": r.service_id, "reason": r.reason}
         for r in snapshot.catalog.rejected
     ]
