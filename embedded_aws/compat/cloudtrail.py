@@ -173,6 +173,13 @@ def _access_key(environ: dict[str, Any]) -> str:
     return auth.split(marker, 1)[1].split("/", 1)[0]
 
 
+def _caller_account(environ: dict[str, Any]) -> str | None:
+    from moto.iam.models import get_account_id_from
+
+    access_key = _access_key(environ)
+    return get_account_id_from(access_key) if access_key else None
+
+
 def _cloudtrail_middleware(embedded: EmbeddedAws) -> Callable[[WsgiApp], WsgiApp]:
     def wrap(app: WsgiApp) -> WsgiApp:
         def middleware(
@@ -211,9 +218,12 @@ def _cloudtrail_middleware(embedded: EmbeddedAws) -> Callable[[WsgiApp], WsgiApp
                     response = json.loads(response_body)
                 except ValueError:
                     response = None
+            # The caller's account (moto maps assumed-role keys to the role's account), so a
+            # second account's calls land on its own default bus, as CloudTrail's would.
+            account_id = _caller_account(environ) or embedded.account_id
             detail = cloudtrail_detail(
                 operation=operation.name,
-                account_id=embedded.account_id,
+                account_id=account_id,
                 region=scope[0],
                 access_key=_access_key(environ),
                 source_ip=environ.get("REMOTE_ADDR", "127.0.0.1"),
@@ -225,7 +235,7 @@ def _cloudtrail_middleware(embedded: EmbeddedAws) -> Callable[[WsgiApp], WsgiApp
                 error=error,
                 request_id=headers.get("x-amzn-requestid", str(uuid.uuid4())),
             )
-            _delivery.submit(_put_on_default_bus, embedded.account_id, scope[0], detail)
+            _delivery.submit(_put_on_default_bus, account_id, scope[0], detail)
             return [response_body]
 
         return middleware

@@ -20,6 +20,8 @@ import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from embedded_aws.compat import bus_policy
+
 if TYPE_CHECKING:
     from embedded_aws.server import EmbeddedAws
 
@@ -96,7 +98,42 @@ def target_input(target: Mapping[str, Any], event: Mapping[str, Any]) -> str:
 # -- delivery ---------------------------------------------------------------------------------
 def _is_ours(target: Mapping[str, Any]) -> bool:
     arn = str(target.get("Arn", ""))
-    return arn.startswith("arn:") and arn.split(":")[2] in {"states", "lambda"}
+    return arn.startswith("arn:") and (arn.split(":")[2] in {"states", "lambda"} or _is_bus(arn))
+
+
+def _is_bus(arn: str) -> bool:
+    parts = arn.split(":")
+    return len(parts) > 5 and parts[2] == "events" and parts[5].startswith("event-bus/")
+
+
+def _organization_of(account_id: str) -> str | None:
+    """The AWS Organizations id the account belongs to in the emulator, if any."""
+    from moto.organizations.models import organizations_backends
+
+    for _, regions in list(organizations_backends.items()):
+        for backend in list(regions.values()):
+            if backend.org and any(a.id == account_id for a in backend.accounts):
+                return str(backend.org.id)
+    return None
+
+
+def _forward_to_bus(sender_account: str, arn: str, event: Mapping[str, Any]) -> None:
+    """A bus target: the event goes on to that bus's rules unchanged (its `account` stays
+    the sender's, as AWS keeps it). Across accounts the receiving bus's resource policy
+    must allow the sender, or the event is dropped (AWS counts a FailedInvocation)."""
+    from moto.events.models import events_backends
+
+    _, region, account = _arn_parts(arn)
+    bus = events_backends[account][region].describe_event_bus(arn.split(":event-bus/", 1)[1])
+    if account != sender_account and not bus_policy.allows(
+        bus.policy, sender_account, _organization_of(sender_account)
+    ):
+        raise TargetDeliveryError(
+            f"{arn}: its resource policy does not allow events:PutEvents from {sender_account}"
+        )
+    for rule in list(bus.rules.values()):
+        forwarded: Any = copy.deepcopy(dict(event))
+        rule.send_to_targets(forwarded)
 
 
 def _arn_parts(arn: str) -> tuple[str, str, str]:
@@ -127,7 +164,15 @@ def _invoke_lambda(arn: str, text: str) -> None:
     invoke_async(function, event)
 
 
-def deliver(target: Mapping[str, Any], event: Mapping[str, Any], transform_input: bool) -> None:
+def deliver(
+    target: Mapping[str, Any],
+    event: Mapping[str, Any],
+    transform_input: bool,
+    sender_account: str | None = None,
+) -> None:
+    if _is_bus(target["Arn"]):
+        _forward_to_bus(sender_account or str(event.get("account")), target["Arn"], event)
+        return
     text = target_input(target, event) if transform_input else json.dumps(delivered_event(event))
     service, _, _ = _arn_parts(target["Arn"])
     try:
@@ -159,7 +204,7 @@ def install(embedded: EmbeddedAws) -> None:
             original(rest, original_event, transform_input)
         for target in ours:
             try:
-                deliver(target, original_event, transform_input)
+                deliver(target, original_event, transform_input, self.account_id)
             except TargetDeliveryError:
                 # AWS does not fail PutEvents for a target it cannot reach.
                 logger.warning("EventBridge delivery failed", exc_info=True)

@@ -58,10 +58,16 @@ class Cli:
 
 
 @pytest.fixture(scope="module")
-def control_plane(embedded: Any) -> Iterator[Any]:
+def stack_params() -> dict[str, str]:
+    """Parameter overrides of the module's stack (a module may override this fixture)."""
+    return {}
+
+
+@pytest.fixture(scope="module")
+def control_plane(embedded: Any, stack_params: dict[str, str]) -> Iterator[Any]:
     from embedded_aws.serve import LocalStack
 
-    stack = LocalStack(template=REPO / "template.yaml", embedded=embedded)
+    stack = LocalStack(template=REPO / "template.yaml", embedded=embedded, params=stack_params)
     outputs = stack.start()
     assert stack.fixtures is not None and stack.deployment is not None
     handle = ControlPlane(

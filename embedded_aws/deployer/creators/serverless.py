@@ -246,3 +246,26 @@ def _sam_event_rules(
         name = props.get("RuleName") or props.get("Name") or ctx.name(f"{logical_id}{event_id}")
         arn = _put_rule(ctx, name, rule, [target])
         ctx.implicit[f"{logical_id}{event_id}"] = Created("AWS::Events::Rule", name, {"Arn": arn})
+
+
+@creator("AWS::Events::EventBus")
+def _event_bus(ctx: DeployContext, logical_id: str, props: dict[str, Any]) -> Created:
+    name = props.get("Name") or ctx.name(logical_id)
+    arn = ctx.client("events").create_event_bus(Name=name)["EventBusArn"]
+    return Created("AWS::Events::EventBus", name, {"Arn": arn, "Name": name})
+
+
+@creator("AWS::Events::EventBusPolicy")
+def _event_bus_policy(ctx: DeployContext, logical_id: str, props: dict[str, Any]) -> Created:
+    """One statement added to the bus's policy (several EventBusPolicy resources may share
+    a bus, so the existing statements are kept)."""
+    events = ctx.client("events")
+    bus = props.get("EventBusName", "default")
+    current = events.describe_event_bus(Name=bus).get("Policy")
+    statements = json.loads(current)["Statement"] if current else []
+    statement = {"Sid": props["StatementId"], **props["Statement"]}
+    statements = [s for s in statements if s.get("Sid") != statement["Sid"]] + [statement]
+    events.put_permission(
+        EventBusName=bus, Policy=json.dumps({"Version": "2012-10-17", "Statement": statements})
+    )
+    return Created("AWS::Events::EventBusPolicy", props["StatementId"], {})

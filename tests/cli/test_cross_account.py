@@ -1,0 +1,93 @@
+"""Two accounts: a member account in MemberAccountIds forwards its Lattice CloudTrail events
+(through spoke/template.yaml's rule) to the stack's member event bus, which starts a pass;
+an account outside the list is refused by the bus's resource policy."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+from embedded_aws.intrinsics import load_template
+
+pytestmark = pytest.mark.timeout(600)
+
+REPO = Path(__file__).resolve().parents[2]
+MEMBER = "111111111111"
+FOREIGN = "222222222222"
+
+
+@pytest.fixture(scope="module")
+def stack_params() -> dict[str, str]:
+    return {"MemberAccountIds": MEMBER}
+
+
+def account_client(embedded: Any, account_id: str, service: str) -> Any:
+    """A client acting as `account_id` (moto maps assumed-role credentials to the role's
+    account, as STS does)."""
+    credentials = embedded.client("sts").assume_role(
+        RoleArn=f"arn:aws:iam::{account_id}:role/admin", RoleSessionName="spoke-test"
+    )["Credentials"]
+    return boto3.client(
+        service,
+        endpoint_url=embedded.endpoint,
+        region_name=embedded.region,
+        aws_access_key_id=credentials["AccessKeyId"],
+        aws_secret_access_key=credentials["SecretAccessKey"],
+        aws_session_token=credentials["SessionToken"],
+    )
+
+
+def deploy_spoke(embedded: Any, account_id: str, hub_bus_arn: str) -> None:
+    """spoke/template.yaml's forwarding rule, created in `account_id` as the template says."""
+    rule = load_template(REPO / "spoke" / "template.yaml")["Resources"]["ForwardLatticeEvents"]
+    events = account_client(embedded, account_id, "events")
+    events.put_rule(
+        Name="lattice-ingress-spoke",
+        EventPattern=json.dumps(rule["Properties"]["EventPattern"]),
+        State="ENABLED",
+    )
+    events.put_targets(
+        Rule="lattice-ingress-spoke",
+        Targets=[{"Id": "hub", "Arn": hub_bus_arn, "RoleArn": f"arn:aws:iam::{account_id}:role/x"}],
+    )
+
+
+def create_member_service(embedded: Any, account_id: str, name: str, domain: str) -> str:
+    lattice = account_client(embedded, account_id, "vpc-lattice")
+    service_id: str = lattice.create_service(name=name, customDomainName=domain)["id"]
+    return service_id
+
+
+def test_member_bus_accepts_only_listed_accounts(control_plane):
+    arn = control_plane.outputs["MemberEventBusArn"]
+    policy = json.loads(
+        control_plane.client("events").describe_event_bus(Name=arn.split("/", 1)[1])["Policy"]
+    )
+    principals = [s["Principal"] for s in policy["Statement"]]
+    assert principals == [{"AWS": [MEMBER]}]
+
+
+def test_member_event_starts_a_pass_and_foreign_event_is_refused(embedded, control_plane):
+    hub_bus = control_plane.outputs["MemberEventBusArn"]
+    deploy_spoke(embedded, MEMBER, hub_bus)
+    deploy_spoke(embedded, FOREIGN, hub_bus)
+    control_plane.wait_idle()
+
+    create_member_service(embedded, FOREIGN, "foreign", f"foreign.{control_plane.domain}")
+    refused = control_plane.wait_idle()
+    create_member_service(embedded, MEMBER, "member", f"member.{control_plane.domain}")
+    accepted = control_plane.wait_idle()
+
+    assert refused == [], "an account outside MemberAccountIds started a pass"
+    assert len(accepted) == 1
+    sfn = control_plane.client("stepfunctions")
+    started_by = json.loads(
+        sfn.describe_execution(executionArn=accepted[0]["executionArn"])["input"]
+    )
+    assert started_by["account"] == MEMBER
+    assert started_by["detail"]["eventName"] == "CreateService"
+    assert accepted[0]["status"] == "SUCCEEDED"
