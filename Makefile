@@ -36,7 +36,7 @@ lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy layers/core functions nginx embedded_aws lattice_ingress_cli
-	$(BIN)/cfn-lint template.yaml
+	$(BIN)/cfn-lint template.yaml spoke/template.yaml
 
 ## bench: benchmarks, JSON on stdout
 bench: setup system-deps

@@ -195,3 +195,32 @@ def test_a_missing_outputs_file_is_a_usage_error(admin, tmp_path):
     result = CliRunner().invoke(cli, ["status", "--outputs", str(tmp_path / "none.json")])
     assert result.exit_code == 2
     assert "cannot read" in result.output
+
+
+def test_stack_option_reads_the_cloudformation_outputs(admin, control_plane, names, monkeypatch):
+    """--stack NAME: the outputs come from DescribeStacks through the usual credential
+    chain (here the embedded endpoint, as AWS_ENDPOINT_URL)."""
+    from click.testing import CliRunner
+
+    from lattice_ingress_cli.main import cli
+
+    template = {
+        "Resources": {"Marker": {"Type": "AWS::CloudFormation::WaitConditionHandle"}},
+        "Outputs": {
+            key: {"Value": control_plane.outputs[key]}
+            for key in ("StateMachineArn", "DiscoverFunctionName")
+        },
+    }
+    control_plane.client("cloudformation").create_stack(
+        StackName="lattice-ingress-cli", TemplateBody=json.dumps(template)
+    )
+    monkeypatch.setenv("AWS_ENDPOINT_URL", control_plane.embedded.endpoint)
+
+    result = CliRunner().invoke(
+        cli, ["explain", names.published, "--stack", "lattice-ingress-cli", "--output", "json"]
+    )
+    missing = CliRunner().invoke(cli, ["status", "--stack", "no-such-stack"])
+
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["published"] is True
+    assert missing.exit_code == 2 and "cannot describe stack no-such-stack" in missing.output
