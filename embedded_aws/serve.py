@@ -43,7 +43,7 @@ CONTRACT_OUTPUT_KEYS = (
     "ExternalNlbDnsName",
     "InternalNlbDnsName",
 )
-"""Keys of the outputs file (docs/emulator-deployer.md lists them); --dataplane adds the proxy ports."""
+"""Keys of the outputs file (docs/emulator-deployer.md); --dataplane adds the proxy ports."""
 READY_PREFIX = "lattice-ingress local stack ready:"
 SAMCONFIG_ENV = "local"
 SCHEDULE_SWITCH = "EnableSchedule"  # template.yaml's parameter for the scheduled reconcile

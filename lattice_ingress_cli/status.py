@@ -42,7 +42,7 @@ def status(stack: Stack, as_json: bool, run_count: int) -> None:
             (run.values() for run in report["runs"]),
         )
     )
-    out.print(table("Config", ("", ""), report["config"].items()))
+    out.print(table("Config", ("item", "value"), report["config"].items()))
     out.print(
         table(
             "Published",
@@ -52,7 +52,7 @@ def status(stack: Stack, as_json: bool, run_count: int) -> None:
     )
     out.print(
         table(
-            "Pending (the next pass publishes them)",
+            "Pending",
             ("domain", "service", "waiting for"),
             ((p["domain"], p["serviceId"], p["waitingFor"]) for p in report["pending"]),
         )
