@@ -19,6 +19,7 @@ MODULES = (
     "stepfunctions",  # aws-sdk tasks as AWS runs them
     "lambda_runtime",  # real handlers, in process
     "events",  # EventBridge -> Step Functions / Lambda targets
+    "route53",  # change batches validated and applied atomically
     "vpclattice",  # DNS names, statuses, missing operations
     "cloudtrail",  # "AWS API Call via CloudTrail" events for Lattice calls
     "ecs",  # deployments that roll out

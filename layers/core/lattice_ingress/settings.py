@@ -35,6 +35,8 @@ class Settings(BaseModel):
     consumer_target_dns: str = Field(default="", alias="CONSUMER_TARGET_DNS")
     consumer_target_zone_id: str | None = Field(default=None, alias="CONSUMER_TARGET_ZONE_ID")
     record_type: str = Field(default="CNAME", alias="RECORD_TYPE")
+    # `dualstack`: the NLBs have IPv6 addresses, so consumer ALIAS records get an AAAA too.
+    nlb_ip_address_type: str = Field(default="ipv4", alias="NLB_IP_ADDRESS_TYPE")
     service_network_endpoint_id: str | None = Field(
         default=None, alias="SERVICE_NETWORK_ENDPOINT_ID"
     )
@@ -75,6 +77,20 @@ class Settings(BaseModel):
         if upper not in ("CNAME", "ALIAS"):
             raise ValueError("must be CNAME or ALIAS")
         return upper
+
+    @field_validator("nlb_ip_address_type", mode="before")
+    @classmethod
+    def _ip_address_type(cls, value: Any) -> Any:
+        lower = value.strip().lower() if isinstance(value, str) else value
+        if lower in ("", None):
+            return "ipv4"
+        if lower not in ("ipv4", "dualstack"):
+            raise ValueError("must be ipv4 or dualstack")
+        return lower
+
+    @property
+    def nlb_dualstack(self) -> bool:
+        return self.nlb_ip_address_type == "dualstack"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
