@@ -75,3 +75,11 @@ def test_given_environment_changes_when_get_settings_then_new_values(
 
     assert (first.owner_id, second.owner_id) == ("stack-one", "stack-two")
     assert get_settings() is second  # parsed once per distinct environment
+
+
+def test_given_nlb_ip_address_type_when_parsed_then_dualstack_flag_follows_it() -> None:
+    assert Settings.from_env({}).nlb_dualstack is False
+    assert Settings.from_env({"NLB_IP_ADDRESS_TYPE": "dualstack"}).nlb_dualstack is True
+    assert Settings.from_env({"NLB_IP_ADDRESS_TYPE": "ipv4"}).nlb_dualstack is False
+    with pytest.raises(SettingsError, match="NLB_IP_ADDRESS_TYPE"):
+        Settings.from_env({"NLB_IP_ADDRESS_TYPE": "ipv6"})
