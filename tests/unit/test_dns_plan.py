@@ -410,3 +410,19 @@ def test_given_owned_dualstack_name_removed_when_planned_then_a_aaaa_and_txt_del
         ("DELETE", "AAAA", "orders.example.com"),
         ("DELETE", "TXT", "_lattice-ingress.orders.example.com"),
     ]
+
+
+def test_given_owned_alias_beside_foreign_mx_when_switched_to_cname_then_conflict() -> None:
+    mx = RecordSet(name="orders.example.com", type="MX", ttl=300, values=("10 mail.example.com",))
+
+    plan = plan_zone(
+        "consumer",
+        OWNER,
+        desired_consumer(service("orders.example.com")),
+        [*_owned_alias(("A",)), mx],
+    )
+
+    # Route 53 would refuse the CNAME beside the MX; the plan says so instead of trying.
+    assert actions(plan) == {"orders.example.com": PlannedAction.CONFLICT}
+    assert plan.groups == ()
+    assert "(MX)" in (plan.entries[0].reason or "")
