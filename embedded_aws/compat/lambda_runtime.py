@@ -44,6 +44,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
+from embedded_aws.iam.credentials import role_session
+
 if TYPE_CHECKING:
     from embedded_aws.server import EmbeddedAws
 
@@ -146,9 +148,8 @@ def lambda_environment(function: Any, endpoint: str) -> dict[str, str]:
         "AWS_LAMBDA_LOG_STREAM_NAME": _log_stream_name(),
         "AWS_REGION": function.region,
         "AWS_DEFAULT_REGION": function.region,
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
+        # The execution role's temporary credentials, as Lambda provides them.
+        **role_session(function.role, function.function_name, function.region).environment(),
     }
     env.update({key: str(value) for key, value in function.environment_vars.items()})
     # Whatever the function sets, its SDK calls must reach the emulator, never AWS.
