@@ -41,7 +41,12 @@ from embedded_aws.compat.faults import (
 )
 from embedded_aws.iam import actions
 from embedded_aws.iam.authorizer import Denial, authorize, decide
-from embedded_aws.iam.credentials import RoleSession, identity_policies, role_session, session_for_key
+from embedded_aws.iam.credentials import (
+    RoleSession,
+    identity_policies,
+    role_session,
+    session_for_key,
+)
 
 if TYPE_CHECKING:
     from embedded_aws.server import EmbeddedAws, WsgiApp
@@ -147,8 +152,14 @@ def _authorise(environ: dict[str, Any]) -> Response | None:
     account = session.account_id if session else "123456789012"
     resource_policy = _bucket_policy(account, params.get("Bucket")) if service == "s3" else None
     denial = authorize(
-        session, service, operation.name, params, body,
-        region=region, account=account, resource_policy=resource_policy,
+        session,
+        service,
+        operation.name,
+        params,
+        body,
+        region=region,
+        account=account,
+        resource_policy=resource_policy,
     )
     if denial is None and service == "s3" and operation.name in ("GetObject", "HeadObject"):
         denial = _missing_object_check(session, params, account, resource_policy)
@@ -166,8 +177,13 @@ def _missing_object_check(
         return None
     # S3 says 404 only to whoever may list the bucket; otherwise the key's absence is a secret.
     return decide(
-        session, session.session_arn, "s3:ListBucket", f"arn:aws:s3:::{bucket}",
-        {"aws:SecureTransport": ["true"]}, identity_policies(session.role_arn), policy,
+        session,
+        session.session_arn,
+        "s3:ListBucket",
+        f"arn:aws:s3:::{bucket}",
+        {"aws:SecureTransport": ["true"]},
+        identity_policies(session.role_arn),
+        policy,
         "s3:" + ("HeadObject" if params else "GetObject"),
     )
 
@@ -200,7 +216,6 @@ def _install_state_machine_credentials() -> None:
     """The interpreter signs every SDK call with the execution role's session."""
     import boto3
     from botocore.config import Config
-
     from moto.stepfunctions.parser.asl.utils import boto_client as origin
 
     def boto_client_for(region: str, service: str, state_credentials: Any = None) -> Any:
@@ -227,9 +242,10 @@ def _install_state_machine_credentials() -> None:
     for name in _SFN_CLIENT_MODULES:
         importlib.import_module(name)
     for name, module in list(sys.modules.items()):
-        if name.startswith("moto.stepfunctions.parser") and getattr(
-            module, "boto_client_for", None
-        ) is original:
+        if (
+            name.startswith("moto.stepfunctions.parser")
+            and getattr(module, "boto_client_for", None) is original
+        ):
             module.boto_client_for = boto_client_for  # type: ignore[attr-defined]
 
 

@@ -46,10 +46,16 @@ ACTIONS: dict[tuple[str, str], tuple[Need, ...]] = {
     ("s3", "PutObject"): (Need("s3:PutObject", S3_OBJECT),),
     ("s3", "CopyObject"): (
         Need("s3:PutObject", S3_OBJECT),
-        Need("s3:GetObject", "arn:{partition}:s3:::{CopySourceBucket}/{CopySourceKey}",
-             unless="CopySourceVersionId"),
-        Need("s3:GetObjectVersion", "arn:{partition}:s3:::{CopySourceBucket}/{CopySourceKey}",
-             when="CopySourceVersionId"),
+        Need(
+            "s3:GetObject",
+            "arn:{partition}:s3:::{CopySourceBucket}/{CopySourceKey}",
+            unless="CopySourceVersionId",
+        ),
+        Need(
+            "s3:GetObjectVersion",
+            "arn:{partition}:s3:::{CopySourceBucket}/{CopySourceKey}",
+            when="CopySourceVersionId",
+        ),
     ),
     ("s3", "DeleteObject"): (
         Need("s3:DeleteObject", S3_OBJECT, unless="VersionId"),
@@ -78,7 +84,9 @@ ACTIONS: dict[tuple[str, str], tuple[Need, ...]] = {
     ("dynamodb", "UpdateItem"): (Need("dynamodb:UpdateItem", TABLE),),
     ("dynamodb", "DeleteItem"): (Need("dynamodb:DeleteItem", TABLE),),
     # ---- ECS ----------------------------------------------------------------------------
-    ("ecs", "DescribeServices"): (Need("ecs:DescribeServices", ECS_SERVICE.replace("{service}", "{services}")),),
+    ("ecs", "DescribeServices"): (
+        Need("ecs:DescribeServices", ECS_SERVICE.replace("{service}", "{services}")),
+    ),
     ("ecs", "UpdateService"): (Need("ecs:UpdateService", ECS_SERVICE),),
     # ---- Lambda, SNS, Step Functions, STS ----------------------------------------------
     ("lambda", "Invoke"): (Need("lambda:InvokeFunction", FUNCTION),),

@@ -68,7 +68,10 @@ _SAM_TEMPLATES: dict[str, tuple[str, str]] = {
         "lambda:InvokeFunction",
         "arn:{partition}:lambda:{region}:{account}:function:{FunctionName}*",
     ),
-    "SNSPublishMessagePolicy": ("sns:Publish", "arn:{partition}:sns:{region}:{account}:{TopicName}"),
+    "SNSPublishMessagePolicy": (
+        "sns:Publish",
+        "arn:{partition}:sns:{region}:{account}:{TopicName}",
+    ),
 }
 
 

@@ -3,7 +3,6 @@ subscriptions and topic policies, SQS queues."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from embedded_aws.deployer.context import Created, DeployContext, creator, logger
@@ -63,7 +62,8 @@ def _bucket(ctx: DeployContext, logical_id: str, props: dict[str, Any]) -> Creat
 def _bucket_policy(ctx: DeployContext, logical_id: str, props: dict[str, Any]) -> Created:
     # Stored whole: compat/iam.py evaluates it, conditions included (moto's own check,
     # which ignores conditions, is switched off there).
-    ctx.client("s3").put_bucket_policy(Bucket=props["Bucket"], Policy=json_text(props["PolicyDocument"]))
+    policy = json_text(props["PolicyDocument"])
+    ctx.client("s3").put_bucket_policy(Bucket=props["Bucket"], Policy=policy)
     return Created("AWS::S3::BucketPolicy", ctx.name(logical_id))
 
 
