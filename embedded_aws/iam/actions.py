@@ -64,6 +64,7 @@ ACTIONS: dict[tuple[str, str], tuple[Need, ...]] = {
     ("s3", "ListObjects"): (Need("s3:ListBucket", S3_BUCKET),),
     ("s3", "ListObjectsV2"): (Need("s3:ListBucket", S3_BUCKET),),
     ("s3", "ListObjectVersions"): (Need("s3:ListBucketVersions", S3_BUCKET),),
+    ("s3", "ListBuckets"): (Need("s3:ListAllMyBuckets"),),
     # ---- Route 53 ------------------------------------------------------------------------
     ("route53", "GetHostedZone"): (
         Need("route53:GetHostedZone", "arn:{partition}:route53:::hostedzone/{Id}"),
@@ -92,6 +93,9 @@ ACTIONS: dict[tuple[str, str], tuple[Need, ...]] = {
     ("lambda", "Invoke"): (Need("lambda:InvokeFunction", FUNCTION),),
     ("sns", "Publish"): (Need("sns:Publish", "{TopicArn}"),),
     ("stepfunctions", "StartExecution"): (Need("states:StartExecution", "{stateMachineArn}"),),
+    ("sqs", "SendMessage"): (
+        Need("sqs:SendMessage", "arn:{partition}:sqs:{region}:{account}:{QueueUrl}"),
+    ),
     ("sts", "GetCallerIdentity"): (),  # needs no permission
 }
 
@@ -108,7 +112,8 @@ def _last_segment(value: str) -> str:
     return value.rsplit("/", 1)[-1] if value.startswith("arn:") else value
 
 
-def _zone_id(value: str) -> str:
+def _last_path_segment(value: str) -> str:
+    # /hostedzone/Z123 -> Z123; http://host/123456789012/queue -> queue
     return value.rsplit("/", 1)[-1]
 
 
@@ -118,7 +123,8 @@ PARAMS = {
     ("ecs", "cluster"): _last_segment,
     ("ecs", "service"): _last_segment,
     ("ecs", "services"): _last_segment,
-    ("route53", "Id"): _zone_id,
-    ("route53", "HostedZoneId"): _zone_id,
+    ("route53", "Id"): _last_path_segment,
+    ("route53", "HostedZoneId"): _last_path_segment,
+    ("sqs", "QueueUrl"): _last_path_segment,
 }
 DEFAULTS = {("ecs", "cluster"): "default"}
