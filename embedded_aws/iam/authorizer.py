@@ -33,6 +33,7 @@ class Call:
     action: str
     resource: str
     allowed: bool
+    context: tuple[tuple[str, tuple[str, ...]], ...] = ()  # the condition keys it carried
 
 
 @dataclass(frozen=True)
@@ -252,7 +253,8 @@ def decide(
         identity_applies=session is not None,
     )
     if session is not None:
-        CALLS.add(Call(session.role_arn, operation, action, resource, result.allowed))
+        keys = tuple((k, tuple(v)) for k, v in sorted(context.items()))
+        CALLS.add(Call(session.role_arn, operation, action, resource, result.allowed, keys))
     if result.allowed:
         return None
     reason = {

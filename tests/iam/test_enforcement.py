@@ -70,7 +70,7 @@ def bucket(embedded: Any) -> str:
     return name
 
 
-def test_given_role_without_route53_grant_when_get_hosted_zone_then_access_denied_as_route53_spells_it(
+def test_given_no_route53_grant_when_get_hosted_zone_then_access_denied_as_route53_spells_it(
     embedded, zone_id
 ):
     role = _role(
