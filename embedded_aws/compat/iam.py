@@ -162,15 +162,22 @@ def _authorise(environ: dict[str, Any]) -> Response | None:
         resource_policy=resource_policy,
     )
     if denial is None and service == "s3" and operation.name in ("GetObject", "HeadObject"):
-        denial = _missing_object_check(session, params, account, resource_policy)
+        denial = _missing_object_check(session, operation.name, params, account, resource_policy)
     if denial is None:
         return None
     logger.info("IAM: %s", denial.message)
     return _refusal(operation, request.content_type or "", denial, request.method)
 
 
+MISSING_KEY = " (missing key)"
+
+
 def _missing_object_check(
-    session: RoleSession | None, params: dict[str, Any], account: str, policy: str | None
+    session: RoleSession | None,
+    operation: str,
+    params: dict[str, Any],
+    account: str,
+    policy: str | None,
 ) -> Denial | None:
     bucket, key = params.get("Bucket"), params.get("Key")
     if session is None or not bucket or not key or not _object_missing(account, bucket, key):
@@ -184,7 +191,7 @@ def _missing_object_check(
         {"aws:SecureTransport": ["true"]},
         identity_policies(session.role_arn),
         policy,
-        "s3:" + ("HeadObject" if params else "GetObject"),
+        f"s3:{operation}{MISSING_KEY}",
     )
 
 

@@ -21,6 +21,7 @@ from typing import Any
 
 import pytest
 
+from embedded_aws.compat.iam import MISSING_KEY
 from embedded_aws.executions import run_execution, wait_idle
 from embedded_aws.iam.authorizer import CALLS, Call
 from embedded_aws.iam.credentials import identity_policies
@@ -157,7 +158,14 @@ def _by_role(observed: Observed) -> dict[str, list[Call]]:
 
 def test_given_full_reconciles_then_no_call_of_any_role_was_refused(observed: Observed):
     grouped = _by_role(observed)
-    refused = [c for calls in grouped.values() for c in calls if not c.allowed]
+    # The proxy task polls for a config before the first one exists: S3 answers 403 (it may
+    # not list the bucket) and the entrypoint retries, as it would in AWS.
+    refused = [
+        c
+        for name, calls in grouped.items()
+        for c in calls
+        if not c.allowed and not (name == "ProxyTask" and c.operation.endswith(MISSING_KEY))
+    ]
 
     # What each role used (shown with -s): the evidence behind the template's policies.
     for name in sorted(grouped):
