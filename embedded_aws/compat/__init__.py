@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 # Order matters only for middlewares: the first listed wraps outermost.
 MODULES = (
     "faults",  # injected AWS errors (Throttling, PriorRequestNotComplete, ...)
+    "iam",  # every role's call authorised against its policies and the bucket policy
     "stepfunctions",  # aws-sdk tasks as AWS runs them
     "lambda_runtime",  # real handlers, in process
     "events",  # EventBridge -> Step Functions / Lambda targets

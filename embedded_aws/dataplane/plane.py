@@ -50,6 +50,7 @@ from embedded_aws.dataplane.runner import (
     ProxyTaskSettings,
     RolloutMode,
 )
+from embedded_aws.iam.credentials import role_session
 
 if TYPE_CHECKING:
     from embedded_aws.server import EmbeddedAws
@@ -215,7 +216,19 @@ class LocalDataPlane:
             fetch_max_attempts=100_000,
             global_directives=directives,
             nginx_bin=shutil.which("nginx") or "/usr/sbin/nginx",
+            credentials=self._task_role_credentials(),
         )
+
+    def _task_role_credentials(self) -> dict[str, str] | None:
+        """The task definition's task role, assumed as ECS would for the containers."""
+        arn = self.outputs.get("ProxyTaskDefinitionArn")
+        if not arn:
+            return None
+        definition = self.embedded.client("ecs").describe_task_definition(taskDefinition=str(arn))
+        role_arn = definition["taskDefinition"].get("taskRoleArn")
+        if not role_arn:
+            return None
+        return role_session(role_arn, "proxy-task", self.embedded.region).environment()
 
     def _watch(self) -> None:
         while not self._stop.wait(_WATCH_INTERVAL_SECONDS):

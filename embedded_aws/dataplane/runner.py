@@ -17,6 +17,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -57,6 +58,9 @@ class ProxyTaskSettings:
     # Main-context directives for the command line, e.g. the Debian stream module.
     global_directives: str = ""
     nginx_bin: str = field(default_factory=lambda: shutil.which("nginx") or "/usr/sbin/nginx")
+    # The task role's temporary credentials (AWS_ACCESS_KEY_ID, ...), as ECS provides them;
+    # None = the dummy root credentials (tests of the entrypoint alone).
+    credentials: Mapping[str, str] | None = None
 
 
 class ProxyTask:
@@ -167,8 +171,14 @@ class ProxyTask:
             "AWS_ENDPOINT_URL": s.endpoint,
             "AWS_REGION": s.region,
             "AWS_DEFAULT_REGION": s.region,
-            "AWS_ACCESS_KEY_ID": DUMMY_CREDENTIALS["aws_access_key_id"],
-            "AWS_SECRET_ACCESS_KEY": DUMMY_CREDENTIALS["aws_secret_access_key"],
+            **(
+                dict(s.credentials)
+                if s.credentials
+                else {
+                    "AWS_ACCESS_KEY_ID": DUMMY_CREDENTIALS["aws_access_key_id"],
+                    "AWS_SECRET_ACCESS_KEY": DUMMY_CREDENTIALS["aws_secret_access_key"],
+                }
+            ),
             "AWS_RETRY_MODE": "standard",
             "AWS_MAX_ATTEMPTS": "3",
             "CONFIG_BUCKET": s.bucket,

@@ -247,10 +247,10 @@ def test_given_deleted_record_when_reconciled_then_drift_repaired(account: Accou
 def test_given_large_plan_when_synced_then_plan_goes_to_s3_by_reference(
     account: Account, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from lattice_ingress.settings import clear_settings_cache
+    from lattice_ingress.settings import get_settings
 
     monkeypatch.setenv("PLAN_INLINE_LIMIT", "2")
-    clear_settings_cache()
+    get_settings.cache_clear()
     for i in range(3):
         account.associate(f"s{i}.example.com")
 

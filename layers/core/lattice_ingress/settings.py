@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -133,21 +133,8 @@ class Settings(BaseModel):
         return options
 
 
-_ENV_NAMES = tuple(field.alias or name for name, field in Settings.model_fields.items())
-
-
+@cache
 def get_settings() -> Settings:
-    """Parsed once per Lambda execution environment. Keyed by the variables' values, because
-    the embedded stack runs several functions (and stacks) in one process, each with its
-    own environment swapped into os.environ around its invocations."""
-    return _parse(tuple((name, os.environ.get(name)) for name in _ENV_NAMES))
-
-
-@lru_cache(maxsize=16)
-def _parse(environment: tuple[tuple[str, str | None], ...]) -> Settings:
-    return Settings.from_env({name: value for name, value in environment if value is not None})
-
-
-def clear_settings_cache() -> None:
-    """For tests that change the environment between handler calls."""
-    _parse.cache_clear()
+    """Parsed once per Lambda execution environment (its variables never change there).
+    Tests that change the environment call `get_settings.cache_clear()`."""
+    return Settings.from_env()
