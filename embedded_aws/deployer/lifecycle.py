@@ -29,7 +29,6 @@ from embedded_aws.deployer.engine import (
     _availability_zones,
     _create,
     ctx_stop_rules,
-    delete_resource,
     delete_resources,
     resolve_outputs,
     resolve_resource,

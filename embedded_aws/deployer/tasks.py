@@ -49,11 +49,21 @@ class TaskFailed(RuntimeError):
     """The task stopped (or never started) before the service could be stable."""
 
 
+class TaskNotEmulated(RuntimeError):
+    """A container runs its image's own default command, which only the image has."""
+
+
 def check_steady_state(
     ecs: Any, task_definition: str, *, endpoint: str, region: str, label: str
 ) -> None:
     """Run one task of `task_definition` to steady state and stop it; TaskFailed if not."""
     definition = ecs.describe_task_definition(taskDefinition=task_definition)["taskDefinition"]
+    for container in definition.get("containerDefinitions") or []:
+        if not (container.get("entryPoint") or container.get("command")):
+            raise TaskNotEmulated(
+                f"container {container['name']} runs the default command of image "
+                f"{container.get('image')}"
+            )
     with tempfile.TemporaryDirectory(prefix="lattice-task-") as workdir:
         task = _Task(definition, Path(workdir), endpoint=endpoint, region=region, label=label)
         try:

@@ -17,7 +17,7 @@ from embedded_aws.deployer.context import (
     updater,
 )
 from embedded_aws.deployer.helpers import camel_case, pick, tag_list
-from embedded_aws.deployer.tasks import TaskFailed, check_steady_state
+from embedded_aws.deployer.tasks import TaskFailed, TaskNotEmulated, check_steady_state
 
 
 # -- ECS and scaling -------------------------------------------------------------------
@@ -104,6 +104,9 @@ def _await_steady_state(ctx: DeployContext, logical_id: str, task_definition: st
             region=ctx.region,
             label=logical_id,
         )
+    except TaskNotEmulated as exc:
+        logger.warning("%s: steady state not checked (not emulated): %s", logical_id, exc)
+        return
     except TaskFailed as exc:
         raise DeployError(
             f"{logical_id} (AWS::ECS::Service): service did not stabilize "
