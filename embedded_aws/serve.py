@@ -10,11 +10,13 @@ same in-process for tests and the demo.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import json
 import logging
 import shlex
 import signal
+import sys
 import threading
 import tomllib
 from collections.abc import Mapping
@@ -276,7 +278,11 @@ def run(args: argparse.Namespace) -> int:
         dataplane=args.dataplane,
     )
     try:
-        outputs = stack.start()
+        # Handlers log to stdout (as in Lambda); here stdout carries only the ready line. The
+        # stack's custom resources run handlers during the deploy, so their loggers (created
+        # then) write to stderr from the start.
+        with contextlib.redirect_stdout(sys.stderr):
+            outputs = stack.start()
         args.outputs.parent.mkdir(parents=True, exist_ok=True)
         args.outputs.write_text(json.dumps(outputs, indent=2, sort_keys=True) + "\n")
         print(f"{READY_PREFIX} endpoint={outputs['Endpoint']} outputs={args.outputs}", flush=True)

@@ -127,11 +127,14 @@ def deploy_stack(
             order.append(logical_id)
             if resources[logical_id].skipped:
                 skipped[logical_id] = resource_type
-    except (DeployError, TemplateError) as exc:
+    except TemplateError:
+        # CloudFormation finds template errors before it creates anything: leave nothing.
+        delete_resources(ctx, template, resources, order, rollback=True)
+        ctx_stop_rules(ctx)
+        raise
+    except DeployError as exc:
         # As CloudFormation: a failed create rolls the stack back, newest resource first.
         logger.error("stack %s: CREATE_FAILED: %s; rolling back", stack_name, exc)
-        deployment = Deployment({}, resources, skipped, None, ctx, "ROLLBACK_IN_PROGRESS")
-        deployment.order = order
         failures = delete_resources(ctx, template, resources, order, rollback=True)
         ctx_stop_rules(ctx)
         status = "ROLLBACK_FAILED" if failures else "ROLLBACK_COMPLETE"
