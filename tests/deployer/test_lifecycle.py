@@ -127,8 +127,7 @@ def test_first_deploy_without_config_bootstrap_rolls_back(embedded: Any, tmp_pat
     (tmp_path / "samconfig.toml").write_text((REPO / "samconfig.toml").read_text())
 
     stack = _stack(embedded, template=copy)
-    ecs = embedded.client("ecs")
-    clusters_before = set(ecs.list_clusters()["clusterArns"])
+    clusters_before = _active_clusters(embedded)
     functions_before = _function_names(embedded)
     with pytest.raises(StackFailed) as failure:
         stack.start()
@@ -136,8 +135,16 @@ def test_first_deploy_without_config_bootstrap_rolls_back(embedded: Any, tmp_pat
     assert "ProxyService" in failure.value.reason
     assert "did not stabilize" in failure.value.reason
     # Everything it created is gone again, except the bucket it keeps by DeletionPolicy.
-    assert set(ecs.list_clusters()["clusterArns"]) == clusters_before
+    assert _active_clusters(embedded) == clusters_before
     assert _function_names(embedded) == functions_before
+
+
+def _active_clusters(embedded: Any) -> set[str]:
+    """A deleted cluster stays INACTIVE for a while, as in AWS."""
+    ecs = embedded.client("ecs")
+    arns = ecs.list_clusters()["clusterArns"]
+    described = ecs.describe_clusters(clusters=arns)["clusters"] if arns else []
+    return {c["clusterArn"] for c in described if c["status"] == "ACTIVE"}
 
 
 def _function_names(embedded: Any) -> set[str]:
