@@ -211,9 +211,12 @@ def test_create_with_services_publishes_them_without_a_manual_run(
     external = outputs["ExternalNlbDnsName"].lower()
     for domain in published["domains"]:
         assert _target(embedded, consumer_zone, domain) == external
-    config = embedded.client("s3").get_object(
-        Bucket=outputs["ConfigBucketName"], Key=outputs["ConfigObjectKey"]
-    )["Body"].read().decode()
+    config = (
+        embedded.client("s3")
+        .get_object(Bucket=outputs["ConfigBucketName"], Key=outputs["ConfigObjectKey"])["Body"]
+        .read()
+        .decode()
+    )
     for domain in published["domains"]:
         assert domain in config
 
@@ -240,9 +243,9 @@ def test_update_with_new_consumer_zone_withdraws_from_the_old_zone(
     old_zone = outputs["ConsumerHostedZoneId"]
     new_zone = (
         embedded.client("route53")
-        .create_hosted_zone(
-            Name=published["fixtures"].domain, CallerReference=uuid.uuid4().hex
-        )["HostedZone"]["Id"]
+        .create_hosted_zone(Name=published["fixtures"].domain, CallerReference=uuid.uuid4().hex)[
+            "HostedZone"
+        ]["Id"]
         .rsplit("/", 1)[-1]
     )
     before = len(_settle(embedded, outputs["StateMachineArn"], 1))
