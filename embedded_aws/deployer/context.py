@@ -35,6 +35,8 @@ class Created:
     # The resolved properties it was created (or last updated) with: an update compares
     # them with the new ones to decide whether the resource changes at all.
     properties: dict[str, Any] = field(default_factory=dict)
+    # What SAM generated along with it (its `<LogicalId>Role`, event rules): deleted with it.
+    implicit: dict[str, Created] = field(default_factory=dict)
 
     def attribute(self, name: str) -> Any:
         if name in self.attributes:

@@ -241,8 +241,10 @@ def delete_resource(ctx: DeployContext, logical_id: str, created: Created) -> No
 def _create(
     ctx: DeployContext, logical_id: str, resource_type: str, props: dict[str, Any]
 ) -> Created:
+    before = dict(ctx.implicit)
     created = _create_once(ctx, logical_id, resource_type, props)
     created.properties = props
+    created.implicit = {k: v for k, v in ctx.implicit.items() if before.get(k) is not v}
     return created
 
 

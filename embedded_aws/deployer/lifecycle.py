@@ -162,6 +162,7 @@ def _update_or_replace(
             raise DeployError(f"{logical_id} ({resource_type}): {exc}") from exc
         else:
             updated.properties = props
+            updated.implicit = updated.implicit or dict(old.implicit)
             logger.info("%s (%s) updated in place", logical_id, resource_type)
             return updated
     logger.info("%s (%s): replacing", logical_id, resource_type)

@@ -258,10 +258,36 @@ def test_update_with_new_consumer_zone_withdraws_from_the_old_zone(
     published["outputs"] = {**outputs, "ConsumerHostedZoneId": new_zone}
 
 
+def test_update_that_replaces_the_state_machine_keeps_events_flowing(
+    embedded: Any, published: dict[str, Any]
+) -> None:
+    """A new DefinitionSubstitutions value replaces the state machine (new ARN); its event
+    rule comes with it and the old one goes: a new service is still published by events."""
+    stack = published["stack"]
+    old_machine = stack.outputs["StateMachineArn"]
+    _settle(embedded, old_machine, 1)
+    stack.update({"RolloutPollSeconds": "2"})
+    machine = stack.outputs["StateMachineArn"]
+    assert machine != old_machine
+    with pytest.raises(embedded.client("stepfunctions").exceptions.StateMachineDoesNotExist):
+        embedded.client("stepfunctions").describe_state_machine(stateMachineArn=old_machine)
+    fixtures = published["fixtures"]
+    domain = f"late-{uuid.uuid4().hex[:6]}.{fixtures.domain}"
+    _create_service(embedded, fixtures.service_network_id, domain.split(".")[0], domain)
+    _settle(embedded, machine, 2)  # the convergence pass, then the CloudTrail-started one
+    consumer_zone = published["outputs"]["ConsumerHostedZoneId"]
+    deadline = time.monotonic() + BOUND_SECONDS
+    while domain not in _owned_names(embedded, consumer_zone) and time.monotonic() < deadline:
+        _settle(embedded, machine, 2)
+        time.sleep(0.5)
+    assert domain in _owned_names(embedded, consumer_zone)
+    published["domains"].append(domain)
+
+
 def test_stack_deletion_leaves_no_owned_record(embedded: Any, published: dict[str, Any]) -> None:
     stack, outputs = published["stack"], published["outputs"]
-    _settle(embedded, outputs["StateMachineArn"], 1)
-    zones = (published["outputs"]["ConsumerHostedZoneId"], outputs["ProxyHostedZoneId"])
+    _settle(embedded, stack.outputs["StateMachineArn"], 1)
+    zones = (outputs["ConsumerHostedZoneId"], outputs["ProxyHostedZoneId"])
     assert all(_owned_names(embedded, zone) for zone in zones)
     functions = {
         created.physical_id

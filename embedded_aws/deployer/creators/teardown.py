@@ -25,7 +25,7 @@ def _ignore_missing(exc: ClientError, *codes: str) -> None:
 def _delete_function(ctx: DeployContext, logical_id: str, created: Created) -> None:
     with contextlib.suppress(ctx.client("lambda").exceptions.ResourceNotFoundException):
         ctx.client("lambda").delete_function(FunctionName=created.physical_id)
-    _delete_implicit(ctx, logical_id)
+    _delete_implicit(ctx, created)
 
 
 @updater("AWS::Serverless::Function")
@@ -50,10 +50,12 @@ def _update_function(
         MemorySize=int(props.get("MemorySize", 128)),
         Layers=[str(arn) for arn in props.get("Layers") or []],
     )
-    role = ctx.implicit.get(f"{logical_id}Role")
+    role = old.implicit.get(f"{logical_id}Role")
     if role is not None and props.get("Policies") != old.properties.get("Policies"):
         _replace_inline_policies(ctx, role.physical_id, f"{logical_id}Role", props.get("Policies"))
-    return Created(old.resource_type, old.physical_id, dict(old.attributes))
+    return Created(
+        old.resource_type, old.physical_id, dict(old.attributes), implicit=dict(old.implicit)
+    )
 
 
 def _replace_inline_policies(
@@ -80,8 +82,7 @@ def _delete_layer(ctx: DeployContext, logical_id: str, created: Created) -> None
 @deleter("AWS::Serverless::StateMachine", "AWS::StepFunctions::StateMachine")
 def _delete_state_machine(ctx: DeployContext, logical_id: str, created: Created) -> None:
     ctx.client("stepfunctions").delete_state_machine(stateMachineArn=created.physical_id)
-    _delete_implicit(ctx, logical_id)
-    _delete_implicit(ctx, f"{logical_id}Events")
+    _delete_implicit(ctx, created)
 
 
 @deleter("AWS::Events::Rule")
@@ -103,17 +104,15 @@ def _delete_rule_named(ctx: DeployContext, name: str, bus: Any) -> None:
     ctx.scheduled_rules[:] = [rule for rule in ctx.scheduled_rules if rule[0] != name]
 
 
-def _delete_implicit(ctx: DeployContext, logical_id: str) -> None:
-    """What SAM generated for a resource: `<LogicalId>Role` and its event rules."""
-    for key in [k for k in ctx.implicit if k.startswith(logical_id)]:
-        created = ctx.implicit[key]
-        if key == f"{logical_id}Role":
-            _delete_role(ctx, key, created)
-        elif created.resource_type == "AWS::Events::Rule" and not key.endswith("Role"):
-            _delete_rule_named(ctx, created.physical_id, None)
-        else:
-            continue
-        del ctx.implicit[key]
+def _delete_implicit(ctx: DeployContext, created: Created) -> None:
+    """What SAM generated with this resource: its role and its event rules."""
+    for key, item in created.implicit.items():
+        if item.resource_type == "AWS::IAM::Role":
+            _delete_role(ctx, key, item)
+        elif item.resource_type == "AWS::Events::Rule":
+            _delete_rule_named(ctx, item.physical_id, None)
+        if ctx.implicit.get(key) is item:  # a replacement may have taken the key since
+            del ctx.implicit[key]
 
 
 # -- IAM -----------------------------------------------------------------------------------
