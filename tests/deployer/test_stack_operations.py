@@ -130,3 +130,24 @@ def test_non_empty_versioned_bucket_blocks_deletion_unless_retained(
     delete_stack(kept)
     assert kept.status == "DELETE_COMPLETE"
     s3.head_bucket(Bucket=bucket)  # DeletionPolicy Retain: still there, with its content
+
+
+ECS_TEMPLATE = TEMPLATE.parent / "ecs.yaml"
+
+
+def test_service_whose_essential_container_exits_never_stabilises(embedded: Any) -> None:
+    """Steady state = the task's essential container keeps running. On create the stack
+    rolls back; on update (a new task definition) the update fails."""
+    with pytest.raises(StackFailed) as failure:
+        deploy_stack(
+            embedded, ECS_TEMPLATE, {"Command": "echo broken; exit 3"}, stack_name="ecs-bad"
+        )
+    assert failure.value.status == "ROLLBACK_COMPLETE"
+    assert "Essential container in task exited (main, exit code 3): broken" in failure.value.reason
+
+    stack = deploy_stack(embedded, ECS_TEMPLATE, {}, stack_name="ecs-good")
+    assert stack.status == "CREATE_COMPLETE"
+    with pytest.raises(StackFailed) as failure:
+        update_stack(stack, {"Command": "exit 4"})
+    assert failure.value.status == "UPDATE_FAILED"
+    assert "exit code 4" in failure.value.reason
