@@ -42,7 +42,7 @@ PRIVATE_NGINX_DIR = Path(
 )
 _POLL_SECONDS = 0.05
 _PID_DIRECTIVE = re.compile(r"^\s*pid\s", re.MULTILINE)
-_VALIDATE_TIMEOUT_SECONDS = 60
+_VALIDATE_TIMEOUT_SECONDS = 300  # 10,000 upstream blocks take seconds (bench figures)
 
 
 def _accepting(worker_pid: int) -> bool:
