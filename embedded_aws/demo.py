@@ -18,7 +18,6 @@ import functools
 import importlib
 import json
 import logging
-import shutil
 import socket
 import ssl
 import sys
@@ -29,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from embedded_aws.dataplane.nginx_process import find_nginx
 from embedded_aws.executions import run_execution, wait_idle
 from embedded_aws.serve import LocalStack
 
@@ -184,7 +184,7 @@ def certificate_name(peer: dict[str, Any], host: str) -> str:
 
 
 def dataplane_available() -> bool:
-    if shutil.which("nginx") is None and not shutil.which("/usr/sbin/nginx"):
+    if find_nginx() is None:
         return False
     try:
         module = importlib.import_module("embedded_aws.dataplane")

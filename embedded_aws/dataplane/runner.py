@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -22,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from embedded_aws.dataplane.nginx_process import find_nginx
 from embedded_aws.server import DUMMY_CREDENTIALS
 
 RolloutMode = Literal["redeploy", "reload"]
@@ -57,7 +57,7 @@ class ProxyTaskSettings:
     config_wait_seconds: int = 3600
     # Main-context directives for the command line, e.g. the Debian stream module.
     global_directives: str = ""
-    nginx_bin: str = field(default_factory=lambda: shutil.which("nginx") or "/usr/sbin/nginx")
+    nginx_bin: str = field(default_factory=lambda: find_nginx() or "nginx")
     # The task role's temporary credentials (AWS_ACCESS_KEY_ID, ...), as ECS provides them;
     # None = the dummy root credentials (tests of the entrypoint alone).
     credentials: Mapping[str, str] | None = None
