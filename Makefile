@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 SAM_VENV := .venv-sam
 REGION ?= us-east-1
 
-.PHONY: setup system-deps demo serve test lint bench build validate deploy clean
+.PHONY: setup system-deps nginx demo serve test lint bench build validate deploy clean
 
 ## setup: virtualenv with the package, the embedded stack and the dev tools
 setup: $(VENV)/.installed
@@ -15,9 +15,13 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install -q --disable-pip-version-check -e '.[local,dev,cli]'
 	touch $@
 
-## system-deps: Debian nginx + stream module, curl, wrk (for the local data plane)
-system-deps:
+## system-deps: curl, wrk, openssl (for the local data plane); then production's NGINX
+system-deps: nginx
 	./scripts/install-system-deps.sh
+
+## nginx: production's NGINX release (+ stream module) into .nginx/ (private; idempotent)
+nginx:
+	./scripts/install-nginx.sh
 
 ## demo: the main job on the embedded stack, end to end
 demo: setup system-deps

@@ -1,9 +1,9 @@
 """The nginx configs the data-plane benchmark runs besides THE config.
 
 - `guidance_config`: AWS's "External Connectivity to Amazon VPC Lattice" nginx.conf, rebuilt
-  from the guidance's published README, adapted only to loopback: listen address,
-  resolver, the trusted PROXY sender, file paths and the backend port (`$server_port`
-  instead of 80, so both proxies reach the same backend).
+  from the guidance's published README (docs/data-plane.md quotes its directives), adapted
+  only to loopback: listen address, resolver, the trusted PROXY sender, file paths and the
+  backend port (`$server_port` instead of 80, so both proxies reach the same backend).
 - `nlb_config`: a stream proxy that adds a PROXY protocol header, standing in for the NLB
   (wrk cannot send one itself). Both proxies are measured behind it.
 - `backend_config`: a fast nginx "Lattice service" answering 200 with its name over HTTP

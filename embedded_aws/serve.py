@@ -10,11 +10,13 @@ same in-process for tests and the demo.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import json
 import logging
 import shlex
 import signal
+import sys
 import threading
 import tomllib
 from collections.abc import Mapping
@@ -22,7 +24,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from embedded_aws.deployer import Deployment, deploy_stack
+from embedded_aws.deployer import Deployment, delete_stack, deploy_stack, update_stack
 from embedded_aws.fixtures import AccountFixtures, create_fixtures
 from embedded_aws.intrinsics import load_template
 from embedded_aws.server import EmbeddedAws
@@ -112,9 +114,11 @@ class LocalStack:
         enable_schedules: bool = False,
         dataplane: bool = False,
         embedded: EmbeddedAws | None = None,
+        fixtures: AccountFixtures | None = None,
     ) -> None:
         """`embedded`: deploy into an already running emulator (tests, the demo) instead of
-        starting one; it is then left running by `stop()`."""
+        starting one; it is then left running by `stop()`. `fixtures`: an account prepared
+        beforehand (e.g. with Lattice services already associated) instead of a fresh one."""
         self.template = Path(template) if template else repo_root() / "template.yaml"
         self.samconfig = Path(samconfig) if samconfig else self.template.parent / "samconfig.toml"
         self.params = dict(params or {})
@@ -122,7 +126,7 @@ class LocalStack:
         self.with_dataplane = dataplane
         self._owns_embedded = embedded is None
         self.embedded = embedded or EmbeddedAws(port)
-        self.fixtures: AccountFixtures | None = None
+        self.fixtures: AccountFixtures | None = fixtures
         self.deployment: Deployment | None = None
         self.outputs: dict[str, str] = {}
         self._dataplane: Any = None
@@ -168,7 +172,8 @@ class LocalStack:
     def _start(self) -> dict[str, str]:
         if self._owns_embedded:
             self.embedded.start()
-        self.fixtures = create_fixtures(self.embedded)
+        if self.fixtures is None:
+            self.fixtures = create_fixtures(self.embedded)
         declared = load_template(self.template).get("Parameters") or {}
         reserved: dict[str, str] = {}
         if self.with_dataplane:
@@ -192,6 +197,22 @@ class LocalStack:
         if missing:
             logger.warning("outputs missing from the template so far: %s", ", ".join(missing))
         return self.outputs
+
+    def update(self, params: Mapping[str, str]) -> dict[str, str]:
+        """`sam deploy` with new parameter values (the others keep theirs); new outputs."""
+        if self.deployment is None or self.fixtures is None:
+            raise LocalStackError("the stack is not deployed")
+        update_stack(self.deployment, params)
+        self.params.update(params)
+        self.outputs.update(self.deployment.outputs)
+        return self.outputs
+
+    def delete(self) -> None:
+        """`sam delete`: every resource, newest first (StackFailed if one is refused)."""
+        if self.deployment is None:
+            raise LocalStackError("the stack is not deployed")
+        self.deployment.stop()
+        delete_stack(self.deployment)
 
     def stop(self) -> None:
         if self._dataplane is not None:
@@ -257,7 +278,11 @@ def run(args: argparse.Namespace) -> int:
         dataplane=args.dataplane,
     )
     try:
-        outputs = stack.start()
+        # Handlers log to stdout (as in Lambda); here stdout carries only the ready line. The
+        # stack's custom resources run handlers during the deploy, so their loggers (created
+        # then) write to stderr from the start.
+        with contextlib.redirect_stdout(sys.stderr):
+            outputs = stack.start()
         args.outputs.parent.mkdir(parents=True, exist_ok=True)
         args.outputs.write_text(json.dumps(outputs, indent=2, sort_keys=True) + "\n")
         print(f"{READY_PREFIX} endpoint={outputs['Endpoint']} outputs={args.outputs}", flush=True)

@@ -16,9 +16,11 @@ if TYPE_CHECKING:
 # Order matters only for middlewares: the first listed wraps outermost.
 MODULES = (
     "faults",  # injected AWS errors (Throttling, PriorRequestNotComplete, ...)
+    "iam",  # every role's call authorised against its policies and the bucket policy
     "stepfunctions",  # aws-sdk tasks as AWS runs them
     "lambda_runtime",  # real handlers, in process
     "events",  # EventBridge -> Step Functions / Lambda targets
+    "route53",  # change batches validated and applied atomically
     "vpclattice",  # DNS names, statuses, missing operations
     "cloudtrail",  # "AWS API Call via CloudTrail" events for Lattice calls
     "ecs",  # deployments that roll out

@@ -1,21 +1,22 @@
-"""Lambda: run the real Python handler in this process, as a warm Lambda container would.
+"""Lambda: run the real Python handler in a warm worker process per function container.
 
 moto runs functions in Docker (absent here) or echoes canned answers. We replace
 `LambdaFunction._invoke_lambda(event) -> (payload, errored, logs)`, the one place every
 invocation path (the Invoke API, Step Functions tasks, EventBridge targets) goes through:
 
 * code comes from the directory the deployer registered (`register_code`), or else from
-  the function's zip, extracted once per code hash; layer directories (and their
-  `python/` subdirectory) and the code directory are importable while the handler runs;
-* each function's handler module is loaded once under a unique module name (several
-  functions all have `app.py`) and kept, like a warm container;
-* the function's environment plus Lambda's own variables, and `AWS_ENDPOINT_URL` pointing
-  at the emulator with dummy credentials, are in `os.environ` during import and each call,
-  for the invoking thread only (other threads keep the process's environment);
-  `sys.path` is process-global, so invocations are serialised;
-* an exception becomes `FunctionError: Unhandled` with the runtime's payload
-  `{"errorMessage", "errorType", "stackTrace"}`, so Step Functions names the error after
-  the exception class and Retry/Catch match it.
+  the function's zip, extracted once per code hash; the code directory, then each layer
+  (its `python/` subdirectory if any), are the worker's PYTHONPATH, as /var/task and /opt;
+* each container is a process of its own (`lambda_worker.py`) started with exactly the
+  environment Lambda gives a function: its variables, the runtime's own, the execution
+  role's temporary credentials and `AWS_ENDPOINT_URL` pointing at the emulator; nothing
+  of this process's environment leaks in;
+* a container stays warm: the handler module is imported once and reused. Concurrent
+  invocations get containers of their own; a configuration or code change starts new ones;
+* a handler that outlives its Timeout is stopped (the process is killed) and reported as
+  `Sandbox.Timedout`; an exception becomes `FunctionError: Unhandled` with the runtime's
+  payload `{"errorMessage", "errorType", "stackTrace"}`, so Step Functions names the error
+  after the exception class and Retry/Catch match it.
 """
 
 from __future__ import annotations
@@ -24,25 +25,25 @@ import atexit
 import base64
 import contextlib
 import hashlib
-import importlib.util
 import io
 import json
 import logging
 import os
-import re
+import select
 import shutil
+import subprocess
 import sys
 import tempfile
 import threading
 import time
-import traceback
 import uuid
 import zipfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import ModuleType
 from typing import TYPE_CHECKING, Any
+
+from embedded_aws.iam.credentials import role_session
 
 if TYPE_CHECKING:
     from embedded_aws.server import EmbeddedAws
@@ -50,7 +51,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 _INSTALLED_MARK = "_lattice_ingress_compat"
-_LOCK = threading.RLock()  # one invocation at a time: os.environ and sys.path are global
+_LOCK = threading.RLock()  # guards the registry
 
 
 class LambdaRuntimeError(RuntimeError):
@@ -75,9 +76,6 @@ class _Registry:
     embedded: EmbeddedAws | None = None
     code: dict[str, CodeLocation] = field(default_factory=dict)
     extracted: dict[str, Path] = field(default_factory=dict)  # zip sha256 -> directory
-    # One warm "container" per function, code and configuration, as Lambda starts new
-    # containers after UpdateFunctionCode / UpdateFunctionConfiguration.
-    handlers: dict[tuple[Any, ...], Callable[..., Any]] = field(default_factory=dict)
 
 
 _REGISTRY = _Registry()
@@ -146,9 +144,8 @@ def lambda_environment(function: Any, endpoint: str) -> dict[str, str]:
         "AWS_LAMBDA_LOG_STREAM_NAME": _log_stream_name(),
         "AWS_REGION": function.region,
         "AWS_DEFAULT_REGION": function.region,
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
+        # The execution role's temporary credentials, as Lambda provides them.
+        **role_session(function.role, function.function_name, function.region).environment(),
     }
     env.update({key: str(value) for key, value in function.environment_vars.items()})
     # Whatever the function sets, its SDK calls must reach the emulator, never AWS.
@@ -160,183 +157,192 @@ def _log_stream_name() -> str:
     return time.strftime("%Y/%m/%d/[$LATEST]") + uuid.uuid4().hex
 
 
-class _ThreadEnviron(os._Environ):
-    """`os.environ` with a per-thread overlay: the invoking thread sees the function's
-    environment while every other thread keeps seeing the process's, untouched.
-
-    Setting and deleting process-wide variables around each call races with threads that
-    iterate `os.environ` meanwhile (botocore's proxy lookup does, for every client): a key
-    deleted between their listing and their read raises KeyError in them. With an overlay,
-    nothing process-wide changes. Without an active overlay this is plain `os.environ`.
-    """
-
-    def _overlay(self) -> dict[str, str | None] | None:
-        overlay: dict[str, str | None] | None = getattr(_THREAD, "overlay", None)
-        return overlay
-
-    def __getitem__(self, key: str) -> str:
-        overlay = self._overlay()
-        if overlay is not None and key in overlay:
-            value = overlay[key]
-            if value is None:
-                raise KeyError(key)
-            return value
-        return super().__getitem__(key)
-
-    def __setitem__(self, key: str, value: str) -> None:
-        overlay = self._overlay()
-        if overlay is None:
-            super().__setitem__(key, value)
-            return
-        # os.environ's own checks: TypeError for a key or value that is not a str.
-        self.encodekey(key)
-        self.encodevalue(value)
-        overlay[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        overlay = self._overlay()
-        if overlay is None:
-            super().__delitem__(key)
-            return
-        if key not in self:
-            raise KeyError(key)
-        overlay[key] = None
-
-    def __iter__(self) -> Iterator[str]:
-        overlay = self._overlay()
-        base = list(super().__iter__())
-        if overlay is None:
-            yield from base
-            return
-        yield from (key for key in base if overlay.get(key, "") is not None)
-        present = set(base)
-        yield from (
-            key for key, value in overlay.items() if value is not None and key not in present
-        )
-
-    def __len__(self) -> int:
-        return sum(1 for _ in self)
-
-    def copy(self) -> dict[str, str]:
-        return dict(self)
-
-
-_THREAD = threading.local()
-
-
-@contextlib.contextmanager
-def _sandbox(env: dict[str, str], import_paths: list[str]) -> Iterator[None]:
-    """The function's environment (this thread only) and import paths (process-wide: hence
-    the lock) for the duration of an import or a call."""
-    if not isinstance(os.environ, _ThreadEnviron):
-        os.environ.__class__ = _ThreadEnviron
-    overlay: dict[str, str | None] = {"AWS_PROFILE": None}  # never a developer's profile
-    overlay.update(env)
-    _THREAD.overlay = overlay
-    sys.path[:0] = import_paths
-    try:
-        yield
-    finally:
-        for path in import_paths:
-            with contextlib.suppress(ValueError):
-                sys.path.remove(path)
-        del _THREAD.overlay
-
-
-# -- handler loading --------------------------------------------------------------------------
-def _load_handler(function: Any, location: CodeLocation) -> Callable[..., Any]:
-    function_name: str = function.function_name
-    handler: str = function.handler or ""
-    key = (function_name, handler, location, tuple(sorted(function.environment_vars.items())))
-    cached = _REGISTRY.handlers.get(key)
-    if cached is not None:
-        return cached
-    module_path, _, attribute = handler.rpartition(".")
-    if not module_path or not attribute:
-        raise LambdaRuntimeError(f"bad handler {handler!r}: expected module.function")
-    source = location.code_dir.joinpath(*module_path.split("."))
-    source = source.with_suffix(".py") if source.with_suffix(".py").is_file() else source
-    if source.is_dir():
-        source = source / "__init__.py"
-    if not source.is_file():
-        raise LambdaRuntimeError(f"handler module {module_path!r} not in {location.code_dir}")
-    # Unique per function, so that every function's `app.py` is its own module.
-    unique = re.sub(r"\W", "_", f"_lambda_{function_name}_{module_path}")
-    spec = importlib.util.spec_from_file_location(unique, source)
-    if spec is None or spec.loader is None:
-        raise LambdaRuntimeError(f"cannot load {source}")
-    module: ModuleType = importlib.util.module_from_spec(spec)
-    sys.modules[unique] = module
-    try:
-        spec.loader.exec_module(module)
-    except BaseException:
-        sys.modules.pop(unique, None)
-        raise
-    try:
-        loaded: Callable[..., Any] = getattr(module, attribute)
-    except AttributeError as exc:
-        raise LambdaRuntimeError(f"{source} has no {attribute!r}") from exc
-    _REGISTRY.handlers[key] = loaded
-    return loaded
-
-
-# -- context and errors -----------------------------------------------------------------------
-class LambdaContext:
-    """The attributes of the Python runtime's context object (what Powertools reads)."""
-
-    def __init__(self, function: Any, request_id: str, env: dict[str, str]) -> None:
-        self.function_name: str = function.function_name
-        self.function_version = "$LATEST"
-        self.invoked_function_arn: str = function.function_arn
-        self.memory_limit_in_mb = int(function.memory_size)
-        self.aws_request_id = request_id
-        self.log_group_name: str = function.logs_group_name
-        self.log_stream_name = env["AWS_LAMBDA_LOG_STREAM_NAME"]
-        self.identity = None
-        self.client_context = None
-        self.tenant_id = None
-        self._deadline = time.monotonic() + float(function.timeout)
-
-    def get_remaining_time_in_millis(self) -> int:
-        return max(0, int((self._deadline - time.monotonic()) * 1000))
-
-
-def error_payload(
-    exc: BaseException, request_id: str, error_type: str | None = None
-) -> dict[str, Any]:
-    """The Python runtime's error document for an unhandled exception."""
-    trace = exc.__traceback__
-    while trace is not None and trace.tb_frame.f_code.co_filename == __file__:
-        trace = trace.tb_next  # the runtime's own frames are not the function's
-    return {
-        "errorMessage": str(exc),
-        "errorType": error_type or type(exc).__name__,
-        "requestId": request_id,
-        "stackTrace": traceback.format_tb(trace),
-    }
-
-
 def _endpoint() -> str:
     if _REGISTRY.embedded is None:
         raise LambdaRuntimeError("the Lambda runtime is not installed in an embedded stack")
     return _REGISTRY.embedded.endpoint
 
 
-# -- invocation -------------------------------------------------------------------------------
-class _MarshalError(Exception):
-    """The handler returned something that is not JSON (the runtime's Runtime.MarshalError)."""
+# -- containers -------------------------------------------------------------------------------
+WORKER_SCRIPT = Path(__file__).with_name("lambda_worker.py")
 
 
-def _run_handler(function: Any, event: Any, request_id: str, env: dict[str, str]) -> str:
-    """The handler's result as JSON text; raises what the handler (or loading it) raises."""
+class _Timeout(Exception):
+    pass
+
+
+class _WorkerExited(Exception):
+    pass
+
+
+class _Worker:
+    """One container: a worker process and the two pipes of its protocol."""
+
+    def __init__(self, env: dict[str, str], cwd: Path) -> None:
+        request_read, self._request_write = os.pipe()
+        self._response_read, response_write = os.pipe()
+        try:
+            self.process = subprocess.Popen(
+                # -P: the script's directory stays off sys.path (only the task root and layers).
+                [sys.executable, "-P", str(WORKER_SCRIPT), str(request_read), str(response_write)],
+                env=env,
+                cwd=cwd,
+                stdin=subprocess.DEVNULL,
+                pass_fds=(request_read, response_write),
+            )
+        finally:
+            os.close(request_read)
+            os.close(response_write)
+        self._buffer = b""
+
+    def call(self, message: dict[str, Any], timeout: float) -> dict[str, Any]:
+        os.write(self._request_write, json.dumps(message).encode() + b"\n")
+        deadline = time.monotonic() + timeout
+        while b"\n" not in self._buffer:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise _Timeout
+            ready, _, _ = select.select([self._response_read], [], [], remaining)
+            if not ready:
+                continue
+            chunk = os.read(self._response_read, 1 << 16)
+            if not chunk:
+                raise _WorkerExited(self.process.wait())
+            self._buffer += chunk
+        line, _, self._buffer = self._buffer.partition(b"\n")
+        answer: dict[str, Any] = json.loads(line)
+        return answer
+
+    def retire(self) -> None:
+        """Close its request pipe (the worker exits at EOF); kill it if it does not."""
+        for fd in (self._request_write, self._response_read):
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.process.wait(timeout=2)
+            return
+        self.process.kill()
+        self.process.wait()
+
+
+@dataclass
+class _Containers:
+    """Idle warm containers by function configuration; busy ones are out of the lists."""
+
+    idle: dict[tuple[Any, ...], list[_Worker]] = field(default_factory=dict)
+    all: list[_Worker] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def take(self, key: tuple[Any, ...]) -> _Worker | None:
+        with self.lock:
+            workers = self.idle.get(key)
+            return workers.pop() if workers else None
+
+    def give_back(self, key: tuple[Any, ...], worker: _Worker) -> None:
+        with self.lock:
+            self.idle.setdefault(key, []).append(worker)
+
+    def started(self, worker: _Worker) -> None:
+        with self.lock:
+            self.all.append(worker)
+
+    def retire(self, worker: _Worker) -> None:
+        with self.lock:
+            if worker in self.all:
+                self.all.remove(worker)
+        worker.retire()
+
+    def retire_all(self) -> None:
+        with self.lock:
+            workers, self.all, self.idle = list(self.all), [], {}
+        for worker in workers:
+            worker.retire()
+
+
+_CONTAINERS = _Containers()
+
+
+def container_count() -> int:
+    """How many worker processes run (warm reuse keeps this at one per busy function)."""
+    with _CONTAINERS.lock:
+        return len(_CONTAINERS.all)
+
+
+def _container_env(function: Any, location: CodeLocation) -> dict[str, str]:
+    env = lambda_environment(function, _endpoint())
+    env.update(
+        {
+            "LAMBDA_TASK_ROOT": str(location.code_dir),
+            "LAMBDA_RUNTIME_DIR": str(WORKER_SCRIPT.parent),
+            "PYTHONPATH": os.pathsep.join(location.import_paths()),
+            "PATH": os.pathsep.join(
+                (str(Path(sys.executable).parent), "/usr/local/bin", "/usr/bin", "/bin")
+            ),
+            "LANG": "en_US.UTF-8",
+            "TZ": ":UTC",
+            # Lambda has no ~/.aws: keep a developer's profile files out of the sandbox.
+            "AWS_CONFIG_FILE": os.devnull,
+            "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+        }
+    )
+    return env
+
+
+def _container_key(function: Any, location: CodeLocation) -> tuple[Any, ...]:
+    # Lambda starts new containers after UpdateFunctionCode / UpdateFunctionConfiguration.
+    return (
+        function.function_arn,
+        function.handler,
+        location,
+        tuple(sorted(function.environment_vars.items())),
+        function.role,
+        str(function.memory_size),
+        str(function.timeout),
+        _endpoint(),
+    )
+
+
+def _invoke(function: Any, event: Any, request_id: str) -> tuple[str, bool]:
     location = _code_location(function)
-    with _sandbox({**env, "LAMBDA_TASK_ROOT": str(location.code_dir)}, location.import_paths()):
-        handler = _load_handler(function, location)
-        result = handler(event, LambdaContext(function, request_id, env))
+    key = _container_key(function, location)
+    worker = _CONTAINERS.take(key)
+    if worker is None:
+        env = _container_env(function, location)
+        worker = _Worker(env, location.code_dir)
+        _CONTAINERS.started(worker)
+        worker.log_stream = env["AWS_LAMBDA_LOG_STREAM_NAME"]  # type: ignore[attr-defined]
+    timeout = float(function.timeout)
+    message = {
+        "requestId": request_id,
+        "event": event,
+        "timeoutMs": int(timeout * 1000),
+        "functionArn": function.function_arn,
+        "functionName": function.function_name,
+        "memoryMb": int(function.memory_size),
+        "logGroup": function.logs_group_name,
+        "logStream": worker.log_stream,  # type: ignore[attr-defined]
+    }
     try:
-        return json.dumps(result)
-    except (TypeError, ValueError) as exc:
-        raise _MarshalError(str(exc)) from exc
+        answer = worker.call(message, timeout)
+    except _Timeout:
+        _CONTAINERS.retire(worker)  # Lambda resets the environment after a timeout
+        return json.dumps(timed_out_payload(request_id, timeout)), True
+    except (_WorkerExited, OSError) as exc:
+        _CONTAINERS.retire(worker)
+        return json.dumps(exited_payload(request_id, exc)), True
+    _CONTAINERS.give_back(key, worker)
+    return str(answer["payload"]), bool(answer["errored"])
+
+
+def exited_payload(request_id: str, exc: Exception) -> dict[str, Any]:
+    """What Lambda answers when the runtime process dies during an invocation."""
+    status = exc.args[0] if exc.args else "unknown"
+    return {
+        "errorType": "Runtime.ExitError",
+        "errorMessage": (
+            f"RequestId: {request_id} Error: Runtime exited with error: exit status {status}"
+        ),
+    }
 
 
 def timed_out_payload(request_id: str, timeout: float) -> dict[str, Any]:
@@ -350,26 +356,21 @@ def timed_out_payload(request_id: str, timeout: float) -> dict[str, Any]:
 
 
 def invoke_in_process(function: Any, event: Any) -> tuple[str, bool, str]:
-    """Run the handler; returns (payload JSON, errored, log text) as moto's hook expects."""
+    """Run the handler in a warm container; (payload JSON, errored, log text) as moto's hook
+    expects. (The name predates the worker processes; the hook's contract is unchanged.)"""
     request_id = str(uuid.uuid4())
     function.logs_backend.ensure_log_group(function.logs_group_name)
-    with _LOCK:
-        env = lambda_environment(function, _endpoint())
-        started = time.monotonic()
-        errored = True
-        try:
-            payload = _run_handler(function, event, request_id, env)
-            errored = False
-        except _MarshalError as exc:
-            payload = json.dumps(error_payload(exc, request_id, "Runtime.MarshalError"))
-        except Exception as exc:  # noqa: BLE001 - as the runtime: report any failure, never crash
-            payload = json.dumps(error_payload(exc, request_id))
-            logger.info("%s raised %s: %s", function.function_name, type(exc).__name__, exc)
-        elapsed = time.monotonic() - started
-    # A thread cannot be stopped part-way, so the Timeout is applied once the handler returns:
-    # the caller sees what Lambda would have answered (side effects have happened, though).
-    if elapsed > float(function.timeout):
-        payload, errored = json.dumps(timed_out_payload(request_id, float(function.timeout))), True
+    started = time.monotonic()
+    try:
+        payload, errored = _invoke(function, event, request_id)
+    except LambdaRuntimeError as exc:
+        payload, errored = (
+            json.dumps({"errorMessage": str(exc), "errorType": "Runtime.InvalidEntrypoint"}),
+            True,
+        )
+    elapsed = time.monotonic() - started
+    if errored:
+        logger.info("%s failed: %s", function.function_name, payload[:500])
     logs = "\n".join(
         (
             f"START RequestId: {request_id} Version: $LATEST",
@@ -412,7 +413,8 @@ def invoke_async(function: Any, event: Any) -> threading.Thread:
     return thread
 
 
-def _cleanup_extracted() -> None:
+def _cleanup() -> None:
+    _CONTAINERS.retire_all()
     for directory in _REGISTRY.extracted.values():
         shutil.rmtree(directory, ignore_errors=True)
 
@@ -431,4 +433,4 @@ def install(embedded: EmbeddedAws) -> None:
     LambdaFunction._invoke_lambda = _invoke_lambda  # type: ignore[method-assign]
     LambdaFunction.invoke = _patched_invoke  # type: ignore[method-assign]
     setattr(LambdaFunction, _INSTALLED_MARK, True)
-    atexit.register(_cleanup_extracted)
+    atexit.register(_cleanup)

@@ -11,6 +11,9 @@ What moto 5.2.x gets wrong and this module fixes:
 - DeleteService (ConflictException while associated), UpdateService,
   DeleteServiceNetworkServiceAssociation, Get/DeleteServiceNetworkVpcAssociation;
 - identifiers may be ids or ARNs, as the real API accepts;
+- custom domain names as the API documents them: 3-255 characters (ValidationException; the
+  SDKs check only the minimum), and unique per service network (ConflictException when a
+  service is associated with a network where another service already has its domain);
 - service-network VPC endpoints: EC2 CreateVpcEndpoint keeps `ServiceNetworkArn` and
   DescribeVpcEndpointAssociations (missing in moto) lists a DNS name per associated service;
 - ListServices/ListServiceNetworks pagination (moto reads `MaxResults`, the wire says
@@ -37,7 +40,7 @@ from urllib.parse import unquote
 
 from moto.core.exceptions import JsonRESTError
 from moto.vpclattice import models as lattice_models
-from moto.vpclattice.exceptions import ResourceNotFoundException
+from moto.vpclattice.exceptions import ResourceNotFoundException, ValidationException
 from moto.vpclattice.responses import VPCLatticeResponse
 from werkzeug.wrappers import Request, Response
 
@@ -69,6 +72,23 @@ class ConflictException(JsonRESTError):
         body = json.loads(self.description)
         body.update(resourceId=resource_id, resourceType=resource_type)
         self.description = json.dumps(body)
+
+
+class FieldValidationException(ValidationException):
+    """ValidationException with the `reason` and `fieldList` members of Lattice's model."""
+
+    def __init__(self, field: str, problem: str) -> None:
+        super().__init__(
+            f"1 validation error detected: Value at '{field}' failed to satisfy "
+            f"constraint: {problem}"
+        )
+        body = json.loads(self.description)
+        body.update(reason="fieldValidationFailed", fieldList=[{"name": field, "message": problem}])
+        self.description = json.dumps(body)
+
+
+# CreateService's customDomainName (botocore model ServiceCustomDomainName).
+CUSTOM_DOMAIN_MIN, CUSTOM_DOMAIN_MAX = 3, 255
 
 
 @dataclass
@@ -382,6 +402,40 @@ def _accept_arns(original: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+def _create_service(original: Callable[..., Any]) -> Callable[..., Any]:
+    def create_service(self: Any, *args: Any, **kwargs: Any) -> Any:
+        domain = kwargs.get("custom_domain_name")
+        if domain is not None and len(domain) > CUSTOM_DOMAIN_MAX:
+            raise FieldValidationException(
+                "customDomainName",
+                f"Member must have length less than or equal to {CUSTOM_DOMAIN_MAX}",
+            )
+        if domain is not None and len(domain) < CUSTOM_DOMAIN_MIN:
+            raise FieldValidationException(
+                "customDomainName",
+                f"Member must have length greater than or equal to {CUSTOM_DOMAIN_MIN}",
+            )
+        return original(self, *args, **kwargs)
+
+    return create_service
+
+
+def _domain_taken_in(backend: Any, network_id: str, service: Any) -> Any | None:
+    """Another service of the network with the same custom domain (case-insensitive)."""
+    domain = (service.custom_domain_name or "").lower()
+    if not domain:
+        return None
+    for assoc in backend.service_network_service_associations.values():
+        if assoc.service_network_id != network_id or assoc.service_id == service.id:
+            continue
+        if assoc.status == DELETE_IN_PROGRESS:
+            continue
+        other = backend.services.get(assoc.service_id)
+        if other is not None and (other.custom_domain_name or "").lower() == domain:
+            return assoc
+    return None
+
+
 def _create_association(original: Callable[..., Any]) -> Callable[..., Any]:
     def create_service_network_service_association(
         self: Any,
@@ -400,6 +454,15 @@ def _create_association(original: Callable[..., Any]) -> Callable[..., Any]:
                     resource_id=assoc.id,
                     resource_type="SERVICE_NETWORK_SERVICE_ASSOCIATION",
                 )
+        taken = _domain_taken_in(self, network.id, service)
+        if taken is not None:
+            raise ConflictException(
+                f"Custom domain name {service.custom_domain_name} is already used by service "
+                f"{taken.service_id} in service network {network.id}. Custom domain names "
+                "must be unique within a service network.",
+                resource_id=taken.id,
+                resource_type="SERVICE_NETWORK_SERVICE_ASSOCIATION",
+            )
         return original(
             self,
             service_network_identifier=network.id,
@@ -578,6 +641,7 @@ def _patch_moto() -> None:
     backend.create_service_network_service_association = _create_association(
         backend.create_service_network_service_association
     )
+    backend.create_service = _create_service(backend.create_service)
     backend.delete_service = delete_service
     backend.update_service = update_service
     backend.delete_service_network_service_association = delete_service_network_service_association

@@ -20,7 +20,9 @@ through the TLS-passthrough proxy:
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import hashlib
 import ipaddress
 import json
 import socket
@@ -172,6 +174,36 @@ class LocalCertificateAuthority:
         return cert_path, key_path
 
 
+_WEBSOCKET_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+
+
+def _read_frame(stream: Any) -> tuple[int, bytes] | None:
+    """One client frame (opcode, unmasked payload), or None at end of stream."""
+    head = stream.read(2)
+    if len(head) < 2:
+        return None
+    opcode, length = head[0] & 0x0F, head[1] & 0x7F
+    if length == 126:
+        length = int.from_bytes(stream.read(2), "big")
+    elif length == 127:
+        length = int.from_bytes(stream.read(8), "big")
+    mask = stream.read(4) if head[1] & 0x80 else b"\0\0\0\0"
+    data = stream.read(length)
+    return opcode, bytes(b ^ mask[i % 4] for i, b in enumerate(data))
+
+
+def _frame(opcode: int, payload: bytes) -> bytes:
+    """One unmasked, final server frame."""
+    size = len(payload)
+    if size < 126:
+        header = bytes([0x80 | opcode, size])
+    elif size < 65536:
+        header = bytes([0x80 | opcode, 126]) + size.to_bytes(2, "big")
+    else:
+        header = bytes([0x80 | opcode, 127]) + size.to_bytes(8, "big")
+    return header + payload
+
+
 class _ServiceHandler(BaseHTTPRequestHandler):
     """Answers every request with a small JSON document naming the service."""
 
@@ -187,6 +219,10 @@ class _ServiceHandler(BaseHTTPRequestHandler):
             self.request.do_handshake()
 
     def _respond(self) -> None:
+        self.server.count_request()
+        if self.command == "GET" and self.headers.get("Upgrade", "").lower() == "websocket":
+            self._websocket_echo()
+            return
         length = int(self.headers.get("Content-Length") or 0)
         body_in = self.rfile.read(length) if length else b""
         service = self.server.service
@@ -200,6 +236,10 @@ class _ServiceHandler(BaseHTTPRequestHandler):
             "path": self.path,
             "host": self.headers.get("Host"),
             "xForwardedFor": self.headers.get("X-Forwarded-For"),
+            # Every header as received (lower-case names; repeated ones joined by ", ").
+            "headers": {
+                name.lower(): ", ".join(self.headers.get_all(name) or []) for name in self.headers
+            },
             "bytesReceived": len(body_in),
         }
         body = (json.dumps(document, sort_keys=True) + "\n").encode()
@@ -212,6 +252,35 @@ class _ServiceHandler(BaseHTTPRequestHandler):
             self.wfile.write(body)
 
     do_GET = do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = _respond
+
+    def _websocket_echo(self) -> None:
+        """RFC 6455 server side, just enough to echo: the handshake, then every text or
+        binary message back (prefixed with the service name), until the client closes."""
+        key = self.headers.get("Sec-WebSocket-Key", "")
+        # SHA-1 is what RFC 6455 specifies for the handshake, not a security choice here.
+        digest = hashlib.sha1((key + _WEBSOCKET_GUID).encode(), usedforsecurity=False).digest()
+        accept = base64.b64encode(digest)
+        self.send_response(101, "Switching Protocols")
+        self.send_header("Upgrade", "websocket")
+        self.send_header("Connection", "Upgrade")
+        self.send_header("Sec-WebSocket-Accept", accept.decode())
+        self.end_headers()
+        self.wfile.flush()
+        prefix = f"{self.server.service.name}: ".encode()
+        while True:
+            frame = _read_frame(self.rfile)
+            if frame is None:
+                break
+            opcode, payload = frame
+            if opcode == 0x8:  # close: answer with close and stop
+                self.wfile.write(_frame(0x8, payload[:2]))
+                break
+            if opcode == 0x9:  # ping
+                self.wfile.write(_frame(0xA, payload))
+            elif opcode in (0x1, 0x2):
+                self.wfile.write(_frame(opcode, prefix + payload))
+            self.wfile.flush()
+        self.close_connection = True
 
     def log_message(self, format: str, *args: Any) -> None:
         """Silence the per-request stderr line; nginx's access log is the record."""
@@ -228,6 +297,10 @@ class _ServiceServer(ThreadingHTTPServer):
     ) -> None:
         super().__init__((service.address, port), _ServiceHandler)
         self.service = service
+        # Connections accepted and requests answered: how a test sees pooling upstream.
+        self.connections = 0
+        self.requests = 0
+        self._counter_lock = threading.Lock()
         self.scheme = "https" if tls else "http"
         if tls is not None:
             self.socket = tls.wrap_socket(
@@ -236,6 +309,15 @@ class _ServiceServer(ThreadingHTTPServer):
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """Refused handshakes and dropped clients are normal here; stay quiet."""
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self._counter_lock:
+            self.connections += 1
+        super().process_request(request, client_address)
+
+    def count_request(self) -> None:
+        with self._counter_lock:
+            self.requests += 1
 
 
 class StandInBackends:
@@ -313,6 +395,13 @@ class StandInBackends:
         with self._lock:
             self._services[service.name] = service
             self._servers[service.name] = servers
+
+    def counters(self, name: str, scheme: str = "http") -> tuple[int, int]:
+        """(connections accepted, requests answered) by service `name` over `scheme`,
+        summed over its ports: fewer connections than requests means they were reused."""
+        with self._lock:
+            servers = [s for s in self._servers.get(name, []) if s.scheme == scheme]
+        return sum(s.connections for s in servers), sum(s.requests for s in servers)
 
     def remove(self, name: str) -> None:
         """Stop the servers of one service (no-op if unknown)."""

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import signal
 import subprocess
 import tempfile
@@ -27,19 +26,23 @@ from pathlib import Path
 from types import TracebackType
 
 __all__ = [
-    "DEBIAN_STREAM_MODULE",
+    "PRIVATE_NGINX_DIR",
     "NginxConfigError",
     "NginxError",
     "NginxProcess",
     "NginxValidation",
     "find_nginx",
+    "stream_module_for",
 ]
 
-# Debian's libnginx-mod-stream; the official nginx image has stream built in.
-DEBIAN_STREAM_MODULE = "/usr/lib/nginx/modules/ngx_stream_module.so"
+# scripts/install-nginx.sh puts production's NGINX release (Debian's build of it, with the
+# stream module as a loadable module) here; the official image has stream built in.
+PRIVATE_NGINX_DIR = Path(
+    os.environ.get("LATTICE_INGRESS_NGINX_DIR") or Path(__file__).resolve().parents[2] / ".nginx"
+)
 _POLL_SECONDS = 0.05
 _PID_DIRECTIVE = re.compile(r"^\s*pid\s", re.MULTILINE)
-_VALIDATE_TIMEOUT_SECONDS = 60
+_VALIDATE_TIMEOUT_SECONDS = 300  # 10,000 upstream blocks take seconds (bench figures)
 
 
 def _accepting(worker_pid: int) -> bool:
@@ -85,8 +88,19 @@ class NginxValidation:
 
 
 def find_nginx() -> str | None:
-    """Path of the nginx binary (PATH, then /usr/sbin), or None if not installed."""
-    return shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin:/usr/local/sbin")
+    """The nginx that scripts/install-nginx.sh installed (production's release), or None.
+
+    The system's nginx is deliberately not used: the config relies on features of the
+    release the task image runs (`server NAME resolve` in upstreams, nginx >= 1.27.3).
+    """
+    wrapper = PRIVATE_NGINX_DIR / "bin" / "nginx"
+    return str(wrapper) if os.access(wrapper, os.X_OK) else None
+
+
+def stream_module_for(binary: str) -> str | None:
+    """The stream module that belongs to `binary` (same build), or None if built in."""
+    module = Path(binary).resolve().parent.parent / "modules" / "ngx_stream_module.so"
+    return str(module) if module.is_file() else None
 
 
 class NginxProcess:
@@ -100,11 +114,11 @@ class NginxProcess:
         global_directives: str = "",
     ) -> None:
         """`global_directives` go on the command line (`-g`) for both `nginx -t` and the
-        server, e.g. `load_module /usr/lib/nginx/modules/ngx_stream_module.so;` to run on
-        Debian a config rendered for the official image (which has stream built in)."""
+        server, e.g. `load_module .../ngx_stream_module.so;` to run with Debian's build a
+        config rendered for the official image (which has stream built in)."""
         found = binary or find_nginx()
         if found is None:
-            raise NginxError("nginx binary not found (install Debian nginx + libnginx-mod-stream)")
+            raise NginxError("nginx binary not found (run scripts/install-nginx.sh)")
         self.binary = found
         self.global_directives = global_directives.strip()
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
@@ -132,9 +146,7 @@ class NginxProcess:
             "http_access_log": str(logs / "http_access.log"),
             "pid_path": str(logs / "nginx.pid"),
             "temp_dir": str(self.prefix / "tmp"),
-            "stream_module_path": DEBIAN_STREAM_MODULE
-            if Path(DEBIAN_STREAM_MODULE).exists()
-            else None,
+            "stream_module_path": stream_module_for(self.binary),
         }
 
     def log_path(self, name: str) -> Path:

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import shutil
 import tempfile
 import threading
 from collections.abc import Mapping
@@ -43,13 +42,14 @@ from embedded_aws.dataplane.backends import (
     loopback_address,
 )
 from embedded_aws.dataplane.dns import LocalResolver
-from embedded_aws.dataplane.nginx_process import DEBIAN_STREAM_MODULE
+from embedded_aws.dataplane.nginx_process import find_nginx, stream_module_for
 from embedded_aws.dataplane.runner import (
     ProxyTask,
     ProxyTaskError,
     ProxyTaskSettings,
     RolloutMode,
 )
+from embedded_aws.iam.credentials import role_session
 
 if TYPE_CHECKING:
     from embedded_aws.server import EmbeddedAws
@@ -200,11 +200,14 @@ class LocalDataPlane:
         mode = str(self.outputs.get("RolloutMode") or "redeploy")
         if mode not in ("redeploy", "reload"):
             raise LocalDataPlaneError(f"unknown RolloutMode {mode!r}")
+        binary = find_nginx()
+        if binary is None:
+            raise LocalDataPlaneError("nginx not installed (run scripts/install-nginx.sh)")
         # The official image builds the stream module in; Debian's nginx loads it. The
         # rendered config sets no pid file (production needs none): keep ours private.
         directives = f"pid {workdir}/nginx.pid;"
-        if Path(DEBIAN_STREAM_MODULE).exists():
-            directives = f"load_module {DEBIAN_STREAM_MODULE}; {directives}"
+        if module := stream_module_for(binary):
+            directives = f"load_module {module}; {directives}"
         return ProxyTaskSettings(
             endpoint=self.embedded.endpoint,
             region=self.embedded.region,
@@ -214,8 +217,20 @@ class LocalDataPlane:
             # The control plane may publish the first config only after its first run.
             fetch_max_attempts=100_000,
             global_directives=directives,
-            nginx_bin=shutil.which("nginx") or "/usr/sbin/nginx",
+            nginx_bin=binary,
+            credentials=self._task_role_credentials(),
         )
+
+    def _task_role_credentials(self) -> dict[str, str] | None:
+        """The task definition's task role, assumed as ECS would for the containers."""
+        arn = self.outputs.get("ProxyTaskDefinitionArn")
+        if not arn:
+            return None
+        definition = self.embedded.client("ecs").describe_task_definition(taskDefinition=str(arn))
+        role_arn = definition["taskDefinition"].get("taskRoleArn")
+        if not role_arn:
+            return None
+        return role_session(role_arn, "proxy-task", self.embedded.region).environment()
 
     def _watch(self) -> None:
         while not self._stop.wait(_WATCH_INTERVAL_SECONDS):

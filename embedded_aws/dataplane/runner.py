@@ -11,16 +11,17 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import shutil
 import signal
 import socket
 import subprocess
 import sys
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from embedded_aws.dataplane.nginx_process import find_nginx
 from embedded_aws.server import DUMMY_CREDENTIALS
 
 RolloutMode = Literal["redeploy", "reload"]
@@ -56,7 +57,10 @@ class ProxyTaskSettings:
     config_wait_seconds: int = 3600
     # Main-context directives for the command line, e.g. the Debian stream module.
     global_directives: str = ""
-    nginx_bin: str = field(default_factory=lambda: shutil.which("nginx") or "/usr/sbin/nginx")
+    nginx_bin: str = field(default_factory=lambda: find_nginx() or "nginx")
+    # The task role's temporary credentials (AWS_ACCESS_KEY_ID, ...), as ECS provides them;
+    # None = the dummy root credentials (tests of the entrypoint alone).
+    credentials: Mapping[str, str] | None = None
 
 
 class ProxyTask:
@@ -167,8 +171,14 @@ class ProxyTask:
             "AWS_ENDPOINT_URL": s.endpoint,
             "AWS_REGION": s.region,
             "AWS_DEFAULT_REGION": s.region,
-            "AWS_ACCESS_KEY_ID": DUMMY_CREDENTIALS["aws_access_key_id"],
-            "AWS_SECRET_ACCESS_KEY": DUMMY_CREDENTIALS["aws_secret_access_key"],
+            **(
+                dict(s.credentials)
+                if s.credentials
+                else {
+                    "AWS_ACCESS_KEY_ID": DUMMY_CREDENTIALS["aws_access_key_id"],
+                    "AWS_SECRET_ACCESS_KEY": DUMMY_CREDENTIALS["aws_secret_access_key"],
+                }
+            ),
             "AWS_RETRY_MODE": "standard",
             "AWS_MAX_ATTEMPTS": "3",
             "CONFIG_BUCKET": s.bucket,

@@ -8,9 +8,11 @@ emulator. A type without a creator, or one moto cannot serve, is recorded as ski
 Scheduled rules are created DISABLED unless `enable_schedules=True`; then a bounded
 scheduler thread fires `rate(...)` rules for as long as the deployment runs.
 
-Modules: `context` (DeployContext, Created, the creator registry), `engine` (ordering,
-`deploy`, `deploy_stack`), `helpers` (shared by creators), `scheduler` (rate rules) and
-`creators/<area>` (one per AWS area; importing this package registers them all).
+Modules: `context` (DeployContext, Created, the creator/updater/deleter registries),
+`engine` (ordering, `deploy`, `deploy_stack`, create rollback), `lifecycle` (`update_stack`,
+`delete_stack`), `tasks` (ECS steady state: one task run from its task definition),
+`helpers` (shared by creators), `scheduler` (rate rules) and `creators/<area>` (one per AWS
+area; importing this package registers them all).
 """
 
 from __future__ import annotations
@@ -28,9 +30,11 @@ from embedded_aws.deployer.engine import (
     DEFAULT_STACK_NAME,
     SKIPPED_MARK,
     Deployment,
+    StackFailed,
     deploy,
     deploy_stack,
 )
+from embedded_aws.deployer.lifecycle import delete_stack, update_stack
 from embedded_aws.deployer.scheduler import RuleScheduler, rate_seconds
 
 __all__ = [
@@ -43,9 +47,12 @@ __all__ = [
     "DeployError",
     "Deployment",
     "RuleScheduler",
+    "StackFailed",
     "creator",
     "creators",
+    "delete_stack",
     "deploy",
     "deploy_stack",
     "rate_seconds",
+    "update_stack",
 ]

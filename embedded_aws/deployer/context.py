@@ -32,6 +32,11 @@ class Created:
     physical_id: str
     attributes: dict[str, Any] = field(default_factory=dict)
     skipped: bool = False
+    # The resolved properties it was created (or last updated) with: an update compares
+    # them with the new ones to decide whether the resource changes at all.
+    properties: dict[str, Any] = field(default_factory=dict)
+    # What SAM generated along with it (its `<LogicalId>Role`, event rules): deleted with it.
+    implicit: dict[str, Created] = field(default_factory=dict)
 
     def attribute(self, name: str) -> Any:
         if name in self.attributes:
@@ -54,6 +59,7 @@ class DeployContext:
     scheduled_rules: list[tuple[str, str]] = field(default_factory=list)
     skipped_events: dict[str, str] = field(default_factory=dict)
     rules: list[tuple[str, str]] = field(default_factory=list)  # (name, event bus)
+    stack_id: str = ""  # the AWS::StackId value (custom resource requests carry it)
     _clients: dict[str, BaseClient] = field(default_factory=dict)
 
     @property
@@ -118,12 +124,37 @@ def _coerce(value: Any, shape: Any) -> Any:
 
 Creator = Callable[[DeployContext, str, dict[str, Any]], Created]
 CREATORS: dict[str, Creator] = {}
+# Deleters undo a creator; updaters change a resource in place (old, new properties) and
+# return it. A changed type without an updater is replaced, as CloudFormation replaces
+# resources whose changed property "requires replacement".
+Deleter = Callable[[DeployContext, str, Created], None]
+Updater = Callable[[DeployContext, str, Created, dict[str, Any]], Created]
+DELETERS: dict[str, Deleter] = {}
+UPDATERS: dict[str, Updater] = {}
 
 
 def creator(*resource_types: str) -> Callable[[Creator], Creator]:
     def register(func: Creator) -> Creator:
         for resource_type in resource_types:
             CREATORS[resource_type] = func
+        return func
+
+    return register
+
+
+def deleter(*resource_types: str) -> Callable[[Deleter], Deleter]:
+    def register(func: Deleter) -> Deleter:
+        for resource_type in resource_types:
+            DELETERS[resource_type] = func
+        return func
+
+    return register
+
+
+def updater(*resource_types: str) -> Callable[[Updater], Updater]:
+    def register(func: Updater) -> Updater:
+        for resource_type in resource_types:
+            UPDATERS[resource_type] = func
         return func
 
     return register

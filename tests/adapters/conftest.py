@@ -18,7 +18,7 @@ import pytest
 from moto import mock_aws
 
 from lattice_ingress.adapters import clients
-from lattice_ingress.settings import clear_settings_cache
+from lattice_ingress.settings import get_settings
 
 REGION = "us-east-1"
 EVENTS_DIR = Path(__file__).resolve().parents[2] / "events"
@@ -97,8 +97,8 @@ def env(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
 @pytest.fixture
 def account(env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Iterator[Account]:
     with mock_aws():
-        clients.clear_client_cache()
-        clear_settings_cache()
+        clients.client.cache_clear()
+        get_settings.cache_clear()
         lattice = boto3.client("vpc-lattice", region_name=REGION)
         route53 = boto3.client("route53", region_name=REGION)
         s3 = boto3.client("s3", region_name=REGION)
@@ -154,8 +154,8 @@ def account(env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Iterator[Ac
         for key, value in control_plane.items():
             monkeypatch.setenv(key, value)
         yield acct
-        clients.clear_client_cache()
-        clear_settings_cache()
+        clients.client.cache_clear()
+        get_settings.cache_clear()
 
 
 def load_event(name: str) -> Any:

@@ -247,10 +247,10 @@ def test_given_deleted_record_when_reconciled_then_drift_repaired(account: Accou
 def test_given_large_plan_when_synced_then_plan_goes_to_s3_by_reference(
     account: Account, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from lattice_ingress.settings import clear_settings_cache
+    from lattice_ingress.settings import get_settings
 
     monkeypatch.setenv("PLAN_INLINE_LIMIT", "2")
-    clear_settings_cache()
+    get_settings.cache_clear()
     for i in range(3):
         account.associate(f"s{i}.example.com")
 
@@ -345,3 +345,29 @@ def test_given_5000_services_when_dry_run_then_results_stay_small(account: Accou
     assert result["consumer"]["planRef"] is not None
     for part in ("discovery", "consumer", "proxy", "config"):
         assert len(json.dumps(result[part])) < 200_000 // 4
+
+
+def test_given_dualstack_nlb_when_reconciled_then_aaaa_beside_a_and_removed_with_it(
+    account: Account, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from lattice_ingress.settings import clear_settings_cache
+
+    monkeypatch.setenv("RECORD_TYPE", "ALIAS")
+    monkeypatch.setenv("NLB_IP_ADDRESS_TYPE", "dualstack")
+    clear_settings_cache()
+    account.associate("orders.example.com")
+
+    reconcile(run="run-1")
+
+    consumer = account.records(account.consumer_zone)
+    a, aaaa = consumer[("orders.example.com", "A")], consumer[("orders.example.com", "AAAA")]
+    assert a["AliasTarget"] == aaaa["AliasTarget"]
+
+    monkeypatch.setenv("NLB_IP_ADDRESS_TYPE", "ipv4")  # the stack updated to IPv4 NLBs
+    clear_settings_cache()
+    result = reconcile(run="run-2")
+
+    assert [e["action"] for e in result["consumer"]["plan"]] == ["update"]
+    consumer = account.records(account.consumer_zone)
+    assert ("orders.example.com", "A") in consumer
+    assert ("orders.example.com", "AAAA") not in consumer

@@ -10,7 +10,11 @@ import pytest
 from lattice_ingress.adapters import route53
 from lattice_ingress.adapters.clients import client
 from lattice_ingress.models.dns import AliasTarget, ChangeAction, RecordChange, RecordSet
-from lattice_ingress.models.errors import HostedZoneError, HostedZoneThrottledError
+from lattice_ingress.models.errors import (
+    HostedZoneError,
+    HostedZoneThrottledError,
+    InvalidChangeBatchError,
+)
 
 from .conftest import Account
 
@@ -86,7 +90,9 @@ def test_given_rejected_batch_when_applied_then_error_says_how_far_it_got(
 
     with pytest.raises(HostedZoneError, match=r"batch 2/2 .* \(1 applied\)") as info:
         route53.apply_batches(account.route53, account.consumer_zone, batches, "test")
-    assert type(info.value) is HostedZoneError  # not retried by the ASL as throttling
+    # Refused, not throttled: not retried by the ASL; typed so sync_dns can isolate it.
+    assert type(info.value) is InvalidChangeBatchError
+    assert "but it already exists" in info.value.detail
     assert info.value.__cause__ is not None
 
 

@@ -23,7 +23,9 @@ from lattice_ingress.logic.nginx_config import ProxyOptions, render_nginx_config
 
 ALLOWED_CLIENT = "203.0.113.10"  # inside ALLOWED_CIDRS
 DENIED_CLIENT = "192.0.2.66"  # outside
-ALLOWED_CIDRS = ["203.0.113.0/24", "198.51.100.7/32"]
+ALLOWED_CIDRS = ["203.0.113.0/24", "198.51.100.7/32", "2001:db8:1::/48"]
+ALLOWED_CLIENT_V6 = "2001:db8:1::10"  # inside the IPv6 entry
+DENIED_CLIENT_V6 = "2001:db8:2::66"  # outside
 TRUSTED_PROXIES = ["127.0.0.0/8"]  # the "NLB nodes": our test client connects from here
 
 SERVICES = [

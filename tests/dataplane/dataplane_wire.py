@@ -19,13 +19,17 @@ def proxy_v1(source: str, destination: str, source_port: int, destination_port: 
 
 
 def proxy_v2(source: str, destination: str, source_port: int, destination_port: int) -> bytes:
-    """A binary PROXY protocol v2 header, command PROXY, TCP over IPv4 (what the NLB sends)."""
-    addresses = (
-        ipaddress.IPv4Address(source).packed
-        + ipaddress.IPv4Address(destination).packed
-        + struct.pack("!HH", source_port, destination_port)
+    """A binary PROXY protocol v2 header, command PROXY, TCP over IPv4 or IPv6 (the family
+    of `source`; what the NLB sends, dualstack included)."""
+    client = ipaddress.ip_address(source)
+    target = ipaddress.ip_address(destination)
+    if client.version != target.version:
+        target = ipaddress.IPv6Address("::1") if client.version == 6 else target
+    addresses = client.packed + target.packed + struct.pack("!HH", source_port, destination_port)
+    family = 0x21 if client.version == 6 else 0x11  # AF_INET6 / AF_INET, STREAM
+    return (
+        PROXY_V2_SIGNATURE + bytes([0x21, family]) + struct.pack("!H", len(addresses)) + addresses
     )
-    return PROXY_V2_SIGNATURE + bytes([0x21, 0x11]) + struct.pack("!H", len(addresses)) + addresses
 
 
 def client_hello(server_name: str | None, total_size: int | None = None) -> bytes:
@@ -108,14 +112,14 @@ TLS13_RECORD_OVERHEAD = 5 + 1 + 16  # header + inner content type + AEAD tag
 
 
 def tls_session_sending_exactly(
-    sock: socket.socket, server_name: str, cafile: str, total_after_hello: int
+    sock: socket.socket, server_name: str, cafile: str, total: int
 ) -> int:
     """Complete a verified TLS 1.3 handshake over `sock`, then send application data so
-    that everything sent after the ClientHello is exactly `total_after_hello` bytes.
+    that everything the client sends (after the PROXY header) is exactly `total` bytes.
 
-    nginx's stream $bytes_received counts what is proxied after ssl_preread, i.e. all
-    client bytes except the ClientHello; this makes that number known in advance.
-    Returns the byte count actually sent after the ClientHello.
+    On nginx 1.30 the stream $bytes_received counts every client byte after the PROXY
+    header, the ClientHello that ssl_preread read included; this makes it known in advance.
+    Returns the byte count actually sent.
     """
     context = ssl.create_default_context(cafile=cafile)
     context.minimum_version = ssl.TLSVersion.TLSv1_3
@@ -140,10 +144,10 @@ def tls_session_sending_exactly(
     if pending := outgoing.read():
         sock.sendall(pending)
         flights.append(pending)
-    sent = sum(len(f) for f in flights[1:])
-    padding = total_after_hello - sent - TLS13_RECORD_OVERHEAD
+    sent = sum(len(f) for f in flights)
+    padding = total - sent - TLS13_RECORD_OVERHEAD
     if padding < 1:
-        raise ValueError(f"cannot send exactly {total_after_hello} bytes (already {sent})")
+        raise ValueError(f"cannot send exactly {total} bytes (already {sent})")
     tls.write(b"x" * padding)
     record = outgoing.read()
     sock.sendall(record)

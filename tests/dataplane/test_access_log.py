@@ -55,7 +55,7 @@ def test_given_nlb_health_check_when_session_ends_then_not_logged(proxy: ProxySt
     assert len(lines) == before + 1
 
 
-@pytest.mark.parametrize("size", [200, 1000])
+@pytest.mark.parametrize("size", [1000, 2000])
 def test_given_session_whose_byte_count_contains_zero_when_proxied_then_logged_exactly(
     proxy: ProxyStack, size: int
 ) -> None:
@@ -64,7 +64,7 @@ def test_given_session_whose_byte_count_contains_zero_when_proxied_then_logged_e
     sock = connect(proxy.tls_port)
     sock.sendall(proxy_v2(ALLOWED_CLIENT, "127.0.0.1", port, proxy.tls_port))
     sent = tls_session_sending_exactly(
-        sock, SERVICES[0].custom_domain, str(proxy.ca_path), total_after_hello=size
+        sock, SERVICES[0].custom_domain, str(proxy.ca_path), total=size
     )
     sock.close()
     marker = f'"proxyProtocolPort":"{port}"'

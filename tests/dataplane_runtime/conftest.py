@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -10,12 +9,13 @@ from typing import Any
 
 import pytest
 
+from embedded_aws.dataplane.nginx_process import find_nginx
 from embedded_aws.dataplane.runner import ProxyTask, ProxyTaskSettings
 
 pytestmark = pytest.mark.dataplane
 
-if shutil.which("nginx") is None and not Path("/usr/sbin/nginx").exists():
-    pytest.skip("nginx is not installed (make system-deps)", allow_module_level=True)
+if find_nginx() is None:
+    pytest.skip("nginx is not installed (scripts/install-nginx.sh)", allow_module_level=True)
 
 
 @pytest.fixture

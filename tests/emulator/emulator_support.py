@@ -31,6 +31,10 @@ TRUST_POLICY = {
         }
     ],
 }
+ALLOW_ALL = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}],
+}
 POLL_SECONDS = 0.05
 MAX_POLLS = 1200  # bounded wait for an execution: 60 s
 
@@ -58,6 +62,10 @@ class Emulator:
             iam.get_role(RoleName=ROLE_NAME)
         except iam.exceptions.NoSuchEntityException:
             iam.create_role(RoleName=ROLE_NAME, AssumeRolePolicyDocument=json.dumps(TRUST_POLICY))
+        # IAM is enforced: these fixtures test the runtimes, not least privilege.
+        iam.put_role_policy(
+            RoleName=ROLE_NAME, PolicyName="fixtures", PolicyDocument=json.dumps(ALLOW_ALL)
+        )
 
     def client(self, service: str) -> Any:
         return self.embedded.client(service)

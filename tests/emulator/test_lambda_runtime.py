@@ -77,7 +77,7 @@ def test_given_two_functions_with_same_module_name_when_invoked_then_each_runs_i
     assert validated == {"name": "x"}
 
 
-def test_given_invocation_when_done_then_process_environment_is_restored(
+def test_given_invocation_when_done_then_process_environment_is_untouched(
     emulator: Emulator, greeter_registered: str
 ):
     before = dict(os.environ)
@@ -86,6 +86,35 @@ def test_given_invocation_when_done_then_process_environment_is_restored(
 
     assert "GREETING" not in os.environ
     assert dict(os.environ) == before
+
+
+def test_given_function_when_invoked_then_it_runs_in_its_own_process_with_only_lambdas_env(
+    emulator: Emulator, greeter_registered: str, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setenv("LATTICE_INGRESS_PARENT_ONLY", "leaked")
+    # A new configuration starts a new container, which must not inherit that variable.
+    emulator.client("lambda").update_function_configuration(
+        FunctionName=greeter_registered, Environment={"Variables": {"GREETING": "env"}}
+    )
+
+    error, result = invoke(emulator, greeter_registered, {})
+
+    assert error is None
+    assert result["pid"] != os.getpid()
+    assert result["parentOnly"] is None
+    # Its SDK signs with the execution role's session, as in Lambda.
+    assert result["callerArn"].startswith("arn:aws:sts::123456789012:assumed-role/")
+
+
+def test_given_warm_container_when_invoked_again_then_same_process_and_other_function_another(
+    emulator: Emulator, greeter_registered: str, greeter_from_zip: str
+):
+    _, first = invoke(emulator, greeter_registered, {})
+    _, second = invoke(emulator, greeter_registered, {})
+    _, other = invoke(emulator, greeter_from_zip, {})
+
+    assert first["pid"] == second["pid"]
+    assert other["pid"] != first["pid"]
 
 
 def test_given_handler_raises_when_invoked_then_error_is_unhandled_with_exception_type(

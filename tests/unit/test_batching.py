@@ -8,6 +8,7 @@ from lattice_ingress.logic.batching import (
     ChangeGroupTooLargeError,
     batch_changes,
     change_cost,
+    isolate_refused,
 )
 from lattice_ingress.models.dns import (
     AliasTarget,
@@ -93,3 +94,32 @@ def test_given_group_larger_than_a_batch_when_batched_then_error() -> None:
 
 def test_given_nothing_when_batched_then_no_batches() -> None:
     assert batch_changes([]) == []
+
+
+def test_given_one_refused_name_when_isolated_then_every_other_name_is_applied() -> None:
+    groups = [group(i) for i in range(9)]
+    applied: list[str] = []
+    calls = 0
+
+    def apply(batch: list[ChangeGroup]) -> str | None:
+        # Route 53's all-or-nothing: one bad name refuses the whole call.
+        nonlocal calls
+        calls += 1
+        if any(g.name == "s6.example.com" for g in batch):
+            return "[bad name]"
+        applied.extend(g.name for g in batch)
+        return None
+
+    refused = isolate_refused(groups, apply)
+
+    assert refused == {"s6.example.com": "[bad name]"}
+    assert sorted(applied) == sorted(g.name for g in groups if g.name != "s6.example.com")
+    assert calls <= 1 + 2 * 4  # log2(9) rounds of two halves
+
+
+def test_given_accepted_batch_when_isolated_then_applied_in_one_call() -> None:
+    calls: list[int] = []
+
+    refused = isolate_refused([group(i) for i in range(5)], lambda b: calls.append(len(b)))
+
+    assert refused == {} and calls == [5]

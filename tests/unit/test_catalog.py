@@ -136,3 +136,26 @@ def test_given_same_services_in_any_order_when_hashed_then_hash_is_equal() -> No
 
     assert catalog_hash(first) == catalog_hash(second)
     assert catalog_hash(first) != catalog_hash(third)
+
+
+def _domain_of_length(length: int, zone: str = "example.com") -> str:
+    labels: list[str] = []
+    while len(name := ".".join([*labels, zone])) < length:
+        labels.append("a" * min(63, length - len(name) - 1))
+    return name
+
+
+def test_given_domain_whose_ownership_name_exceeds_route53_limit_then_rejected_with_reason() -> (
+    None
+):
+    too_long = _domain_of_length(250)  # a valid host name; its TXT name would be 267
+    longest = _domain_of_length(236)  # `_lattice-ingress.` + 236 = 253, Route 53's maximum
+
+    catalog = build_catalog(
+        "sn-1", [assoc("svc-long", too_long), assoc("svc-fits", longest)], ["example.com"]
+    )
+
+    assert [s.domain for s in catalog.services] == [longest]
+    assert [r.service_id for r in catalog.rejected] == ["svc-long"]
+    reason = catalog.rejected[0].reason
+    assert "ownership record" in reason and "267 characters" in reason and "253" in reason

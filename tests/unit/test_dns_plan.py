@@ -296,3 +296,133 @@ def test_given_5000_new_services_when_planned_and_batched_then_batches_within_li
     for batch in batches:
         assert sum(change_cost(c).elements for c in batch) <= 1000
         assert sum(change_cost(c).characters for c in batch) <= 32_000
+
+
+def apex_soa_ns() -> list[RecordSet]:
+    return [
+        RecordSet(name=ZONE, type="SOA", ttl=900, values=("ns-1.awsdns-1.com. x. 1 2 3 4 5",)),
+        RecordSet(name=ZONE, type="NS", ttl=172800, values=("ns-1.awsdns-1.com.",)),
+    ]
+
+
+def test_given_apex_holding_soa_ns_and_mx_when_planned_then_alias_created_beside_them() -> None:
+    mx = RecordSet(name=ZONE, type="MX", ttl=300, values=("10 mail.example.com",))
+    desired, _ = consumer_records(
+        [service(ZONE)], ZONE, NLB, NLB_ZONE, RecordMode.CNAME, dualstack=True
+    )
+
+    plan = plan_zone("consumer", OWNER, desired, [*apex_soa_ns(), mx])
+
+    assert actions(plan) == {ZONE: PlannedAction.CREATE}
+    assert api_changes(plan) == [
+        ("CREATE", "A", ZONE),
+        ("CREATE", "AAAA", ZONE),
+        ("CREATE", "TXT", f"_lattice-ingress.{ZONE}"),
+    ]
+    assert plan.entries[0].record_type == "A+AAAA"
+
+
+def test_given_apex_with_someone_elses_a_record_when_planned_then_conflict() -> None:
+    foreign_a = RecordSet(name=ZONE, type="A", ttl=300, values=("192.0.2.1",))
+    desired, _ = consumer_records([service(ZONE)], ZONE, NLB, NLB_ZONE, RecordMode.CNAME)
+
+    plan = plan_zone("consumer", OWNER, desired, [*apex_soa_ns(), foreign_a])
+
+    assert actions(plan) == {ZONE: PlannedAction.CONFLICT}
+    assert plan.entries[0].reason == "name holds records this stack does not own (A)"
+
+
+def test_given_dualstack_nlb_when_alias_planned_then_aaaa_beside_a_with_same_target() -> None:
+    desired, _ = consumer_records(
+        [service("orders.example.com")], ZONE, NLB, NLB_ZONE, RecordMode.ALIAS, dualstack=True
+    )
+
+    records = desired[0].records
+
+    assert [r.type for r in records] == ["A", "AAAA"]
+    assert (
+        records[0].alias == records[1].alias == AliasTarget(hosted_zone_id=NLB_ZONE, dns_name=NLB)
+    )
+
+
+def test_given_ipv4_nlb_when_alias_planned_then_a_only() -> None:
+    desired, _ = consumer_records(
+        [service("orders.example.com")], ZONE, NLB, NLB_ZONE, RecordMode.ALIAS
+    )
+
+    assert [r.type for r in desired[0].records] == ["A"]
+
+
+def test_given_proxy_zone_alias_when_planned_then_aaaa_companion_always() -> None:
+    desired, _ = proxy_records([service("orders.example.com")], ZONE, RecordMode.ALIAS)
+
+    assert [r.type for r in desired[0].records] == ["A", "AAAA"]
+
+
+def _owned_alias(types: tuple[str, ...]) -> list[RecordSet]:
+    alias = AliasTarget(hosted_zone_id=NLB_ZONE, dns_name=NLB)
+    return [
+        *(RecordSet(name="orders.example.com", type=t, alias=alias) for t in types),
+        registry_record("orders.example.com", OWNER, "svc-1"),
+    ]
+
+
+def test_given_nlb_no_longer_dualstack_when_planned_then_aaaa_deleted() -> None:
+    desired, _ = consumer_records(
+        [service("orders.example.com")], ZONE, NLB, NLB_ZONE, RecordMode.ALIAS
+    )
+
+    plan = plan_zone("consumer", OWNER, desired, _owned_alias(("A", "AAAA")))
+
+    assert api_changes(plan) == [("DELETE", "AAAA", "orders.example.com")]
+
+
+def test_given_nlb_becomes_dualstack_when_planned_then_aaaa_added() -> None:
+    desired, _ = consumer_records(
+        [service("orders.example.com")], ZONE, NLB, NLB_ZONE, RecordMode.ALIAS, dualstack=True
+    )
+
+    plan = plan_zone("consumer", OWNER, desired, _owned_alias(("A",)))
+
+    assert api_changes(plan) == [("UPSERT", "AAAA", "orders.example.com")]
+
+
+def test_given_dualstack_alias_switched_to_cname_then_a_and_aaaa_deleted_first() -> None:
+    plan = plan_zone(
+        "consumer",
+        OWNER,
+        desired_consumer(service("orders.example.com")),
+        _owned_alias(("A", "AAAA")),
+    )
+
+    assert api_changes(plan) == [
+        ("DELETE", "A", "orders.example.com"),
+        ("DELETE", "AAAA", "orders.example.com"),
+        ("UPSERT", "CNAME", "orders.example.com"),
+    ]
+
+
+def test_given_owned_dualstack_name_removed_when_planned_then_a_aaaa_and_txt_deleted() -> None:
+    plan = plan_zone("consumer", OWNER, [], _owned_alias(("A", "AAAA")))
+
+    assert api_changes(plan) == [
+        ("DELETE", "A", "orders.example.com"),
+        ("DELETE", "AAAA", "orders.example.com"),
+        ("DELETE", "TXT", "_lattice-ingress.orders.example.com"),
+    ]
+
+
+def test_given_owned_alias_beside_foreign_mx_when_switched_to_cname_then_conflict() -> None:
+    mx = RecordSet(name="orders.example.com", type="MX", ttl=300, values=("10 mail.example.com",))
+
+    plan = plan_zone(
+        "consumer",
+        OWNER,
+        desired_consumer(service("orders.example.com")),
+        [*_owned_alias(("A",)), mx],
+    )
+
+    # Route 53 would refuse the CNAME beside the MX; the plan says so instead of trying.
+    assert actions(plan) == {"orders.example.com": PlannedAction.CONFLICT}
+    assert plan.groups == ()
+    assert "(MX)" in (plan.entries[0].reason or "")

@@ -63,15 +63,27 @@ def test_given_settings_when_render_options_then_proxy_options_accept_them() -> 
     assert [str(c) for c in options.vpc_cidrs] == ["10.0.0.0/16", "10.1.0.0/16"]
 
 
-def test_given_environment_changes_when_get_settings_then_new_values(
+def test_given_execution_environment_when_get_settings_twice_then_parsed_once(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    # Each function runs in a process of its own whose variables never change, as in
+    # Lambda: the settings are parsed once per process (cache_clear for tests only).
     from lattice_ingress.settings import get_settings
 
+    get_settings.cache_clear()
     monkeypatch.setenv("OWNER_ID", "stack-one")
     first = get_settings()
     monkeypatch.setenv("OWNER_ID", "stack-two")
-    second = get_settings()
 
-    assert (first.owner_id, second.owner_id) == ("stack-one", "stack-two")
-    assert get_settings() is second  # parsed once per distinct environment
+    assert get_settings() is first
+    get_settings.cache_clear()
+    assert get_settings().owner_id == "stack-two"
+    get_settings.cache_clear()
+
+
+def test_given_nlb_ip_address_type_when_parsed_then_dualstack_flag_follows_it() -> None:
+    assert Settings.from_env({}).nlb_dualstack is False
+    assert Settings.from_env({"NLB_IP_ADDRESS_TYPE": "dualstack"}).nlb_dualstack is True
+    assert Settings.from_env({"NLB_IP_ADDRESS_TYPE": "ipv4"}).nlb_dualstack is False
+    with pytest.raises(SettingsError, match="NLB_IP_ADDRESS_TYPE"):
+        Settings.from_env({"NLB_IP_ADDRESS_TYPE": "ipv6"})

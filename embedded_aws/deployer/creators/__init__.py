@@ -12,6 +12,7 @@ from embedded_aws.deployer.creators import (
     network,
     serverless,
     storage,
+    teardown,
 )
 
 __all__ = [
@@ -23,4 +24,5 @@ __all__ = [
     "network",
     "serverless",
     "storage",
+    "teardown",
 ]

@@ -61,6 +61,37 @@ def _iam_managed_policy(ctx: DeployContext, logical_id: str, props: dict[str, An
     return Created("AWS::IAM::ManagedPolicy", arn, {"PolicyArn": arn})
 
 
+# The SAM policy templates the template uses, as SAM expands them
+# (samtranslator/policy_templates_data/policy_templates.json); add one when the template does.
+_SAM_TEMPLATES: dict[str, tuple[str, str]] = {
+    "LambdaInvokePolicy": (
+        "lambda:InvokeFunction",
+        "arn:{partition}:lambda:{region}:{account}:function:{FunctionName}*",
+    ),
+    "SNSPublishMessagePolicy": (
+        "sns:Publish",
+        "arn:{partition}:sns:{region}:{account}:{TopicName}",
+    ),
+}
+
+
+class PolicyTemplateError(ValueError):
+    """A SAM policy template this deployer cannot expand (so IAM could not enforce it)."""
+
+
+def sam_policy_template(ctx: DeployContext, name: str, args: dict[str, Any]) -> dict[str, Any]:
+    if name not in _SAM_TEMPLATES:
+        raise PolicyTemplateError(
+            f"SAM policy template {name} is not expanded locally: add it to _SAM_TEMPLATES"
+        )
+    action, resource = _SAM_TEMPLATES[name]
+    values = {"partition": "aws", "region": ctx.region, "account": ctx.account_id, **args}
+    return {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": action, "Resource": resource.format(**values)}],
+    }
+
+
 def implicit_role(ctx: DeployContext, logical_id: str, principal: str, policies: Any) -> str:
     """The role SAM generates (`<LogicalId>Role`) when a resource names no Role."""
     role_id = f"{logical_id}Role"
@@ -79,10 +110,16 @@ def implicit_role(ctx: DeployContext, logical_id: str, principal: str, policies:
                 props["Policies"].append(
                     {"PolicyName": f"{role_id}Policy{index}", "PolicyDocument": policy}
                 )
-            else:  # SAM policy templates and managed names: no IAM evaluation locally anyway
-                logger.info(
-                    "%s: policy %r recorded, not expanded (IAM not enforced)", role_id, policy
+            elif isinstance(policy, dict) and len(policy) == 1:
+                name, args = next(iter(policy.items()))
+                props["Policies"].append(
+                    {
+                        "PolicyName": f"{role_id}Policy{index}",
+                        "PolicyDocument": sam_policy_template(ctx, name, args or {}),
+                    }
                 )
+            else:  # a managed policy name or ARN
+                props.setdefault("ManagedPolicyArns", []).append(policy)
     created = _iam_role(ctx, role_id, props)
     ctx.implicit[role_id] = created
     return str(created.attributes["Arn"])

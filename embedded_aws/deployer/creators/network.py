@@ -72,7 +72,7 @@ def _subnet(ctx: DeployContext, logical_id: str, props: dict[str, Any]) -> Creat
     )
 
 
-def _ip_permission(rule: Mapping[str, Any]) -> dict[str, Any]:
+def ip_permission(rule: Mapping[str, Any]) -> dict[str, Any]:
     permission: dict[str, Any] = {"IpProtocol": str(rule.get("IpProtocol", "-1"))}
     if "FromPort" in rule:
         permission["FromPort"] = int(rule["FromPort"])
@@ -105,12 +105,12 @@ def _security_group(ctx: DeployContext, logical_id: str, props: dict[str, Any]) 
     if props.get("SecurityGroupIngress"):
         ec2.authorize_security_group_ingress(
             GroupId=group_id,
-            IpPermissions=[_ip_permission(r) for r in props["SecurityGroupIngress"]],
+            IpPermissions=[ip_permission(r) for r in props["SecurityGroupIngress"]],
         )
     if props.get("SecurityGroupEgress"):
         ec2.authorize_security_group_egress(
             GroupId=group_id,
-            IpPermissions=[_ip_permission(r) for r in props["SecurityGroupEgress"]],
+            IpPermissions=[ip_permission(r) for r in props["SecurityGroupEgress"]],
         )
     return Created(
         "AWS::EC2::SecurityGroup",
@@ -122,7 +122,7 @@ def _security_group(ctx: DeployContext, logical_id: str, props: dict[str, Any]) 
 @creator("AWS::EC2::SecurityGroupIngress")
 def _security_group_ingress(ctx: DeployContext, logical_id: str, props: dict[str, Any]) -> Created:
     ctx.client("ec2").authorize_security_group_ingress(
-        GroupId=props["GroupId"], IpPermissions=[_ip_permission(props)]
+        GroupId=props["GroupId"], IpPermissions=[ip_permission(props)]
     )
     return Created("AWS::EC2::SecurityGroupIngress", ctx.name(logical_id))
 
@@ -130,7 +130,7 @@ def _security_group_ingress(ctx: DeployContext, logical_id: str, props: dict[str
 @creator("AWS::EC2::SecurityGroupEgress")
 def _security_group_egress(ctx: DeployContext, logical_id: str, props: dict[str, Any]) -> Created:
     ctx.client("ec2").authorize_security_group_egress(
-        GroupId=props["GroupId"], IpPermissions=[_ip_permission(props)]
+        GroupId=props["GroupId"], IpPermissions=[ip_permission(props)]
     )
     return Created("AWS::EC2::SecurityGroupEgress", ctx.name(logical_id))
 

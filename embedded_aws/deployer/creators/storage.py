@@ -3,7 +3,6 @@ subscriptions and topic policies, SQS queues."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from embedded_aws.deployer.context import Created, DeployContext, creator, logger
@@ -61,33 +60,11 @@ def _bucket(ctx: DeployContext, logical_id: str, props: dict[str, Any]) -> Creat
 
 @creator("AWS::S3::BucketPolicy")
 def _bucket_policy(ctx: DeployContext, logical_id: str, props: dict[str, Any]) -> Created:
-    document = props["PolicyDocument"]
-    if isinstance(document, str):
-        document = json.loads(document)
-    applicable = _without_conditional_denies(logical_id, document)
-    if applicable["Statement"]:
-        ctx.client("s3").put_bucket_policy(Bucket=props["Bucket"], Policy=json.dumps(applicable))
+    # Stored whole: compat/iam.py evaluates it, conditions included (moto's own check,
+    # which ignores conditions, is switched off there).
+    policy = json_text(props["PolicyDocument"])
+    ctx.client("s3").put_bucket_policy(Bucket=props["Bucket"], Policy=policy)
     return Created("AWS::S3::BucketPolicy", ctx.name(logical_id))
-
-
-def _without_conditional_denies(logical_id: str, document: dict[str, Any]) -> dict[str, Any]:
-    """moto evaluates bucket policies ignoring `Condition`, so a conditional Deny (such as
-    TLS-only: aws:SecureTransport=false) would deny every request to the emulator, which
-    speaks plain HTTP. Such statements are left out locally, and logged."""
-    statements = document.get("Statement") or []
-    if isinstance(statements, dict):
-        statements = [statements]
-    kept = []
-    for statement in statements:
-        if statement.get("Effect") == "Deny" and statement.get("Condition"):
-            logger.info(
-                "%s: conditional Deny %s not applied (moto ignores conditions)",
-                logical_id,
-                statement.get("Sid", ""),
-            )
-            continue
-        kept.append(statement)
-    return {**document, "Statement": kept}
 
 
 @creator("AWS::DynamoDB::Table")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -35,6 +35,8 @@ class Settings(BaseModel):
     consumer_target_dns: str = Field(default="", alias="CONSUMER_TARGET_DNS")
     consumer_target_zone_id: str | None = Field(default=None, alias="CONSUMER_TARGET_ZONE_ID")
     record_type: str = Field(default="CNAME", alias="RECORD_TYPE")
+    # `dualstack`: the NLBs have IPv6 addresses, so consumer ALIAS records get an AAAA too.
+    nlb_ip_address_type: str = Field(default="ipv4", alias="NLB_IP_ADDRESS_TYPE")
     service_network_endpoint_id: str | None = Field(
         default=None, alias="SERVICE_NETWORK_ENDPOINT_ID"
     )
@@ -75,6 +77,20 @@ class Settings(BaseModel):
         if upper not in ("CNAME", "ALIAS"):
             raise ValueError("must be CNAME or ALIAS")
         return upper
+
+    @field_validator("nlb_ip_address_type", mode="before")
+    @classmethod
+    def _ip_address_type(cls, value: Any) -> Any:
+        lower = value.strip().lower() if isinstance(value, str) else value
+        if lower in ("", None):
+            return "ipv4"
+        if lower not in ("ipv4", "dualstack"):
+            raise ValueError("must be ipv4 or dualstack")
+        return lower
+
+    @property
+    def nlb_dualstack(self) -> bool:
+        return self.nlb_ip_address_type == "dualstack"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -117,21 +133,8 @@ class Settings(BaseModel):
         return options
 
 
-_ENV_NAMES = tuple(field.alias or name for name, field in Settings.model_fields.items())
-
-
+@cache
 def get_settings() -> Settings:
-    """Parsed once per Lambda execution environment. Keyed by the variables' values, because
-    the embedded stack runs several functions (and stacks) in one process, each with its
-    own environment swapped into os.environ around its invocations."""
-    return _parse(tuple((name, os.environ.get(name)) for name in _ENV_NAMES))
-
-
-@lru_cache(maxsize=16)
-def _parse(environment: tuple[tuple[str, str | None], ...]) -> Settings:
-    return Settings.from_env({name: value for name, value in environment if value is not None})
-
-
-def clear_settings_cache() -> None:
-    """For tests that change the environment between handler calls."""
-    _parse.cache_clear()
+    """Parsed once per Lambda execution environment (its variables never change there).
+    Tests that change the environment call `get_settings.cache_clear()`."""
+    return Settings.from_env()

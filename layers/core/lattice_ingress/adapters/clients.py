@@ -5,8 +5,7 @@ PriorRequestNotComplete (botocore/retries/standard.py). No hand-written retry lo
 
 from __future__ import annotations
 
-import os
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 import boto3
@@ -22,24 +21,8 @@ RETRY_CONFIG = Config(
 )
 
 
+@cache
 def client(service: str) -> Any:
-    """A shared client (boto3 clients are thread-safe; creating them is slow). Keyed by the
-    endpoint, region and key id too: the embedded stack swaps them into os.environ per
-    invocation, in one process; in Lambda they never change."""
-    return _client(
-        service,
-        os.environ.get("AWS_ENDPOINT_URL"),
-        os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION"),
-        os.environ.get("AWS_ACCESS_KEY_ID"),
-    )
-
-
-@lru_cache(maxsize=64)
-def _client(service: str, endpoint: str | None, region: str | None, key_id: str | None) -> Any:
-    # The key arguments only partition the cache; boto3 reads the same values from the env.
+    """One client per service per execution environment (boto3 clients are thread-safe;
+    creating them is slow). Tests that restart moto call `client.cache_clear()`."""
     return boto3.session.Session().client(service, config=RETRY_CONFIG)
-
-
-def clear_client_cache() -> None:
-    """For tests that start and stop moto between handler calls."""
-    _client.cache_clear()

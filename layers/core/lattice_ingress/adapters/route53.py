@@ -10,7 +10,11 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from lattice_ingress.logic.names import normalise_zone_name
 from lattice_ingress.models.dns import AliasTarget, RecordChange, RecordSet
-from lattice_ingress.models.errors import HostedZoneError, HostedZoneThrottledError
+from lattice_ingress.models.errors import (
+    HostedZoneError,
+    HostedZoneThrottledError,
+    InvalidChangeBatchError,
+)
 
 PAGE_SIZE = "300"  # ListResourceRecordSets' maximum
 THROTTLING_CODES = frozenset({"Throttling", "ThrottlingException", "PriorRequestNotComplete"})
@@ -67,10 +71,14 @@ def apply_batches(
 
 
 def _error(message: str, exc: Exception) -> HostedZoneError:
-    """Throttling that outlived botocore's retries gets its own name for the ASL Retry."""
-    code = exc.response.get("Error", {}).get("Code") if isinstance(exc, ClientError) else None
+    """Throttling that outlived botocore's retries gets its own name for the ASL Retry; a
+    refused batch its own type, so the caller can isolate the refused change."""
+    error = exc.response.get("Error", {}) if isinstance(exc, ClientError) else {}
+    code = error.get("Code")
     if code in THROTTLING_CODES:
         return HostedZoneThrottledError(message)
+    if code == "InvalidChangeBatch":
+        return InvalidChangeBatchError(message, str(error.get("Message", "")))
     return HostedZoneError(message)
 
 

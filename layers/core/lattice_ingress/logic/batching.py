@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from lattice_ingress.models.dns import ChangeAction, ChangeGroup, RecordChange
@@ -45,8 +45,38 @@ def batch_changes(
     max_characters: int = MAX_VALUE_CHARACTERS,
 ) -> list[list[RecordChange]]:
     """Greedy, order-preserving packing; a group (one name) is never split across batches."""
-    batches: list[list[RecordChange]] = []
-    current: list[RecordChange] = []
+    return [flatten(batch) for batch in batch_groups(groups, max_elements, max_characters)]
+
+
+def flatten(groups: Iterable[ChangeGroup]) -> list[RecordChange]:
+    return [change for group in groups for change in group.changes]
+
+
+def isolate_refused(
+    batch: Sequence[ChangeGroup], apply: Callable[[list[ChangeGroup]], str | None]
+) -> dict[str, str]:
+    """Apply `batch`; if it is refused whole (`apply` returns the reason), bisect it until
+    each refused name stands alone, so every other name is still applied. Returns refused
+    name -> reason. A batch with one bad name costs about 2*log2(len) extra calls."""
+    reason = apply(list(batch))
+    if reason is None:
+        return {}
+    if len(batch) == 1:
+        return {batch[0].name: reason}
+    middle = len(batch) // 2
+    refused = isolate_refused(batch[:middle], apply)
+    refused.update(isolate_refused(batch[middle:], apply))
+    return refused
+
+
+def batch_groups(
+    groups: Iterable[ChangeGroup],
+    max_elements: int = MAX_RECORD_ELEMENTS,
+    max_characters: int = MAX_VALUE_CHARACTERS,
+) -> list[list[ChangeGroup]]:
+    """`batch_changes`, keeping the groups (one name each) of every batch."""
+    batches: list[list[ChangeGroup]] = []
+    current: list[ChangeGroup] = []
     elements = characters = 0
     for group in groups:
         cost = group_cost(group)
@@ -57,7 +87,7 @@ def batch_changes(
         ):
             batches.append(current)
             current, elements, characters = [], 0, 0
-        current.extend(group.changes)
+        current.append(group)
         elements += cost.elements
         characters += cost.characters
     if current:

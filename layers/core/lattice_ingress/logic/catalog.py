@@ -7,7 +7,8 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 
-from lattice_ingress.logic.names import host_name_problem, in_zone
+from lattice_ingress.logic.dns_records import registry_name
+from lattice_ingress.logic.names import MAX_NAME_LENGTH, host_name_problem, in_zone
 from lattice_ingress.models.catalog import (
     Catalog,
     PublishedService,
@@ -87,6 +88,14 @@ def _domain_problem(domain: str, zones: list[str]) -> str | None:
     problem = host_name_problem(domain)
     if problem is not None:
         return f"custom domain {problem}"
+    # Route 53 refuses a name over 255 octets on the wire (253 characters) with the whole
+    # batch, so the ownership TXT name must fit as well as the domain itself.
+    txt_length = len(registry_name(domain))
+    if txt_length > MAX_NAME_LENGTH:
+        return (
+            f"custom domain is too long for its ownership record: {registry_name('<domain>')} "
+            f"would be {txt_length} characters, Route 53 takes at most {MAX_NAME_LENGTH}"
+        )
     outside = [zone for zone in zones if not in_zone(domain, zone)]
     if outside:
         return f"custom domain is outside the hosted zone {outside[0].rstrip('.')}"

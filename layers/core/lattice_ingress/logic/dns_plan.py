@@ -54,23 +54,23 @@ def plan_zone(
         for r in rejects
     ]
     groups: list[ChangeGroup] = []
-    desired_names = {d.record.name for d in desired}
+    desired_names = {d.name for d in desired}
 
-    for item in sorted(desired, key=lambda d: d.record.name):
+    for item in sorted(desired, key=lambda d: d.name):
         action, reason, changes = _plan_name(item, by_name, owner_id)
         entries.append(
             PlanEntry(
-                name=item.record.name,
+                name=item.name,
                 zone=zone,
                 action=action,
-                record_type=item.record.type,
+                record_type="+".join(r.type for r in item.records),
                 target=describe_target(item.record),
                 service_id=item.service_id,
                 reason=reason,
             )
         )
         if changes:
-            groups.append(ChangeGroup(name=item.record.name, changes=tuple(changes)))
+            groups.append(ChangeGroup(name=item.name, changes=tuple(changes)))
 
     for name in sorted(_owned_names(by_name, owner_id) - desired_names):
         registry = _registry(by_name, name)
@@ -83,7 +83,7 @@ def plan_zone(
                 name=name,
                 zone=zone,
                 action=PlannedAction.DELETE,
-                record_type=ours[0].type if ours else None,
+                record_type="+".join(r.type for r in ours) if ours else None,
                 target=describe_target(ours[0]) if ours else None,
                 service_id=parse_registry_value(registry.values[0]).get("service")
                 if registry.values
@@ -98,27 +98,43 @@ def plan_zone(
 def _plan_name(
     item: DesiredRecord, by_name: dict[str, list[RecordSet]], owner_id: str
 ) -> tuple[PlannedAction, str | None, list[RecordChange]]:
-    name = item.record.name
+    name = item.name
     registry = _registry(by_name, name)
     wanted_txt = registry_record(name, owner_id, item.service_id)
     occupants = by_name.get(name, [])
     if registry is None:
-        if occupants:
-            types = ", ".join(sorted({r.type for r in occupants}))
+        blocking = _blocking(item, occupants)
+        if blocking:
+            types = ", ".join(sorted({r.type for r in blocking}))
             return (
                 PlannedAction.CONFLICT,
                 f"name holds records this stack does not own ({types})",
                 [],
             )
-        create = [
-            RecordChange(action=ChangeAction.CREATE, record=item.record),
-            RecordChange(action=ChangeAction.CREATE, record=wanted_txt),
-        ]
+        create = [RecordChange(action=ChangeAction.CREATE, record=r) for r in item.records]
+        create.append(RecordChange(action=ChangeAction.CREATE, record=wanted_txt))
         return PlannedAction.CREATE, None, create
     if not _owned_by(registry, owner_id):
         return PlannedAction.CONFLICT, "name is registered to another owner", []
-    changes = _update_changes(item.record, wanted_txt, registry, occupants)
+    foreign = [r for r in occupants if r.type not in MANAGED_TYPES]
+    if "CNAME" in item.types and foreign:
+        types = ", ".join(sorted({r.type for r in foreign}))
+        return (
+            PlannedAction.CONFLICT,
+            f"a CNAME cannot sit beside the records this stack does not own ({types})",
+            [],
+        )
+    changes = _update_changes(item, wanted_txt, registry, occupants)
     return (PlannedAction.UPDATE if changes else PlannedAction.UNCHANGED), None, changes
+
+
+def _blocking(item: DesiredRecord, occupants: list[RecordSet]) -> list[RecordSet]:
+    """Records that keep a free name from being written. A CNAME shares its name with
+    nothing; an ALIAS A/AAAA may sit beside other types (the apex's SOA and NS, an MX), but
+    not beside a CNAME or a record of its own type that someone else wrote."""
+    if "CNAME" in item.types:
+        return list(occupants)
+    return [r for r in occupants if r.type == "CNAME" or r.type in item.types]
 
 
 def _registry(by_name: dict[str, list[RecordSet]], name: str) -> RecordSet | None:
@@ -147,18 +163,19 @@ def _owned_names(by_name: dict[str, list[RecordSet]], owner_id: str) -> set[str]
 
 
 def _update_changes(
-    wanted: RecordSet, wanted_txt: RecordSet, registry: RecordSet, current: list[RecordSet]
+    item: DesiredRecord, wanted_txt: RecordSet, registry: RecordSet, current: list[RecordSet]
 ) -> list[RecordChange]:
-    changes: list[RecordChange] = []
-    same = [r for r in current if r.type == wanted.type]
-    if not (same and same[0].same_data(wanted)):
-        # A CNAME <-> ALIAS switch: the old type must go first, in the same batch.
-        changes.extend(
-            RecordChange(action=ChangeAction.DELETE, record=r)
-            for r in current
-            if r.type in MANAGED_TYPES and r.type != wanted.type
-        )
-        changes.append(RecordChange(action=ChangeAction.UPSERT, record=wanted))
+    """Types no longer wanted go first (a CNAME <-> ALIAS switch, or an AAAA when the NLB
+    is no longer dualstack), in the same batch; then the wanted sets that differ."""
+    changes = [
+        RecordChange(action=ChangeAction.DELETE, record=r)
+        for r in current
+        if r.type in MANAGED_TYPES and r.type not in item.types
+    ]
+    for wanted in item.records:
+        same = [r for r in current if r.type == wanted.type]
+        if not (same and same[0].same_data(wanted)):
+            changes.append(RecordChange(action=ChangeAction.UPSERT, record=wanted))
     if not registry.same_data(wanted_txt):
         changes.append(RecordChange(action=ChangeAction.UPSERT, record=wanted_txt))
     return changes

@@ -29,6 +29,15 @@ class HostedZoneThrottledError(HostedZoneError):
     retries; the state machine retries the whole sync with a longer backoff (by this name)."""
 
 
+class InvalidChangeBatchError(HostedZoneError):
+    """Route 53 refused a change batch (InvalidChangeBatch): nothing of it was applied.
+    `detail` is Route 53's own message, naming the refused record sets."""
+
+    def __init__(self, message: str, detail: str) -> None:
+        super().__init__(message)
+        self.detail = detail
+
+
 class CatalogStoreError(LatticeIngressError):
     """The catalog (or a large DNS plan) could not be written to or read from S3."""
 

@@ -7,11 +7,12 @@ from aws_lambda_powertools.metrics import MetricUnit
 from lattice_ingress.adapters import route53
 from lattice_ingress.adapters.clients import client
 from lattice_ingress.adapters.s3_store import get_catalog, put_json
-from lattice_ingress.logic.batching import batch_changes
+from lattice_ingress.logic.batching import batch_groups, flatten, isolate_refused
 from lattice_ingress.logic.dns_plan import plan_zone
 from lattice_ingress.logic.dns_records import RecordMode, consumer_records, proxy_records
 from lattice_ingress.models.catalog import Catalog, S3ObjectRef
-from lattice_ingress.models.dns import PlannedAction, ZonePlan
+from lattice_ingress.models.dns import ChangeGroup, PlannedAction, ZonePlan
+from lattice_ingress.models.errors import InvalidChangeBatchError
 from lattice_ingress.models.requests import SyncDnsRequest
 from lattice_ingress.models.results import SyncDnsResult
 from lattice_ingress.observability import MetricName, logger, metrics
@@ -27,12 +28,48 @@ def sync_dns(request: SyncDnsRequest, settings: Settings, invocation_id: str) ->
     zone_id = settings.zone_id(request.zone)
     catalog = get_catalog(client("s3"), request.catalog)
     plan = build_plan(settings, request.zone, zone_id, catalog)
-    batches = batch_changes(plan.groups)
+    batches = batch_groups(plan.groups)
     if not request.dry_run and batches:
-        route53.apply_batches(
-            client("route53"), zone_id, batches, f"lattice-ingress {settings.owner_id}"
-        )
+        comment = f"lattice-ingress {settings.owner_id}"
+        refused: dict[str, str] = {}
+        for batch in batches:
+            refused.update(isolate_refused(batch, lambda groups: _apply(zone_id, groups, comment)))
+        plan = without_refused(plan, refused)
     return report(settings, request, zone_id, plan, len(batches), invocation_id)
+
+
+def _apply(zone_id: str, groups: list[ChangeGroup], comment: str) -> str | None:
+    """One ChangeResourceRecordSets; Route 53's reason if it refused the batch (then nothing
+    of it was applied). Every other failure propagates to the state machine."""
+    try:
+        route53.apply_batches(client("route53"), zone_id, [flatten(groups)], comment)
+    except InvalidChangeBatchError as exc:
+        logger.warning(
+            "change batch refused",
+            extra={"zoneId": zone_id, "names": len(groups), "detail": exc.detail},
+        )
+        return exc.detail
+    return None
+
+
+def without_refused(plan: ZonePlan, refused: dict[str, str]) -> ZonePlan:
+    """The plan as applied: each name Route 53 refused becomes a rejected entry with its
+    reason, and its changes leave the plan (nothing of them was written)."""
+    if not refused:
+        return plan
+    entries = tuple(
+        entry.model_copy(
+            update={
+                "action": PlannedAction.REJECTED,
+                "reason": f"Route 53 refused the change: {refused[entry.name]}",
+            }
+        )
+        if entry.name in refused and entry.action in _CHANGES
+        else entry
+        for entry in plan.entries
+    )
+    groups = tuple(group for group in plan.groups if group.name not in refused)
+    return plan.model_copy(update={"entries": entries, "groups": groups})
 
 
 def build_plan(settings: Settings, zone: str, zone_id: str, catalog: Catalog) -> ZonePlan:
@@ -45,6 +82,7 @@ def build_plan(settings: Settings, zone: str, zone_id: str, catalog: Catalog) ->
             settings.consumer_target_dns,
             settings.consumer_target_zone_id,
             mode,
+            dualstack=settings.nlb_dualstack,
         )
     else:
         desired, rejects = proxy_records(catalog.services, zone_name, mode)

@@ -1,0 +1,1 @@
+"""The config_bootstrap Lambda function (handler: app.lambda_handler)."""

@@ -1,0 +1,1 @@
+"""The converge Lambda function (handler: app.lambda_handler)."""
