@@ -317,3 +317,22 @@ def _delete_listener(ctx: DeployContext, logical_id: str, created: Created) -> N
         ctx.client("elbv2").delete_listener(ListenerArn=created.physical_id)
     except ClientError as exc:
         _ignore_missing(exc, "ListenerNotFound")
+
+
+@deleter("AWS::Events::EventBus")
+def _delete_event_bus(ctx: DeployContext, logical_id: str, created: Created) -> None:
+    try:
+        ctx.client("events").delete_event_bus(Name=created.physical_id)
+    except ClientError as exc:
+        _ignore_missing(exc)
+
+
+@deleter("AWS::Events::EventBusPolicy")
+def _delete_event_bus_policy(ctx: DeployContext, logical_id: str, created: Created) -> None:
+    try:
+        ctx.client("events").remove_permission(
+            EventBusName=str(created.properties.get("EventBusName") or "default"),
+            StatementId=created.physical_id,
+        )
+    except ClientError as exc:
+        _ignore_missing(exc)
