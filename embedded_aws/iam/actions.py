@@ -100,6 +100,14 @@ ACTIONS: dict[tuple[str, str], tuple[Need, ...]] = {
 }
 
 
+# boto3 service name -> IAM action prefix, where they differ.
+_IAM_PREFIXES = {"stepfunctions": "states", "elbv2": "elasticloadbalancing", "events": "events"}
+
+
+def iam_prefix(service: str) -> str:
+    return _IAM_PREFIXES.get(service, service)
+
+
 def _function_name(value: str) -> str:
     # name, name:qualifier, or arn:aws:lambda:region:account:function:name[:qualifier]
     if value.startswith("arn:"):

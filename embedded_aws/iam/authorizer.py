@@ -200,16 +200,13 @@ def authorize(
     needs = actions.ACTIONS.get((service, operation))
     principal = session.session_arn if session else ROOT_PRINCIPAL.format(account=account)
     if needs is None:
-        if session is None:
-            return None
-        action = f"{service}:{operation}"
-        return Denial(
-            action,
-            "*",
-            Decision.IMPLICIT_DENY,
-            f"User: {principal} is not authorized to perform: {action} (the embedded AWS "
-            f"has no IAM mapping for {service} {operation}: add a row to {ACTIONS_FILE})",
-        )
+        # Unmapped: the action AWS names after the operation, which only a grant on "*"
+        # (or a wildcard action) allows; a policy scoped to resources never matches it.
+        action = f"{actions.iam_prefix(service)}:{operation}"
+        needs = (actions.Need(action),)
+        unmapped = f" (the embedded AWS has no IAM mapping for {service} {operation}: add a row to {ACTIONS_FILE})"
+    else:
+        unmapped = ""
     env = {"partition": "aws", "region": region, "account": account}
     context = condition_context(service, operation, params, body)
     context["aws:SecureTransport"] = ["true"]  # the local endpoint stands in for AWS's TLS one
@@ -232,6 +229,10 @@ def authorize(
                 f"{service}:{operation}",
             )
             if denial is not None:
+                if unmapped:
+                    return Denial(
+                        denial.action, denial.resource, denial.decision, denial.message + unmapped
+                    )
                 return denial
     return None
 

@@ -258,11 +258,35 @@ def test_given_the_templates_tls_only_bucket_policy_then_sdk_calls_still_work(em
     assert root.get_object(Bucket=name, Key="k")["Body"].read() == b"1"
 
 
-def test_given_operation_missing_from_the_action_table_then_denied_naming_the_table(embedded):
-    role = _role(embedded, {"Effect": "Allow", "Action": "*", "Resource": "*"})
+def test_given_operation_missing_from_the_action_table_then_only_a_star_grant_allows_it(
+    embedded,
+):
+    # Resource-scoped grants never match an operation the table does not map: the refusal
+    # names the action AWS would check and the table to extend.
+    scoped = _role(
+        embedded,
+        {
+            "Effect": "Allow",
+            "Action": "route53:ListHealthChecks",
+            "Resource": "arn:aws:route53:::healthcheck/*",
+        },
+    )
     with pytest.raises(ClientError) as denied:
-        _as_role(embedded, role, "route53").list_health_checks()
-    assert "embedded_aws/iam/actions.py" in denied.value.response["Error"]["Message"]
+        _as_role(embedded, scoped, "route53").list_health_checks()
+    message = denied.value.response["Error"]["Message"]
+    assert "route53:ListHealthChecks" in message
+    assert "embedded_aws/iam/actions.py" in message
+
+    other_action = _role(
+        embedded, {"Effect": "Allow", "Action": "route53:ListHostedZones", "Resource": "*"}
+    )
+    with pytest.raises(ClientError):
+        _as_role(embedded, other_action, "route53").list_health_checks()
+
+    granted = _role(
+        embedded, {"Effect": "Allow", "Action": "route53:ListHealthChecks", "Resource": "*"}
+    )
+    assert _as_role(embedded, granted, "route53").list_health_checks()["HealthChecks"] == []
 
 
 def test_given_dummy_root_credentials_then_everything_is_allowed(embedded, zone_id):
