@@ -79,6 +79,8 @@ ACTIONS: dict[tuple[str, str], tuple[Need, ...]] = {
     ),
     ("vpc-lattice", "ListServices"): (Need("vpc-lattice:ListServices"),),
     ("ec2", "DescribeVpcEndpointAssociations"): (Need("ec2:DescribeVpcEndpointAssociations"),),
+    # Tags of many resources in one call (supports no resource-level permission).
+    ("resourcegroupstaggingapi", "GetResources"): (Need("tag:GetResources"),),
     # ---- DynamoDB ------------------------------------------------------------------------
     ("dynamodb", "GetItem"): (Need("dynamodb:GetItem", TABLE),),
     ("dynamodb", "PutItem"): (Need("dynamodb:PutItem", TABLE),),
@@ -101,7 +103,12 @@ ACTIONS: dict[tuple[str, str], tuple[Need, ...]] = {
 
 
 # boto3 service name -> IAM action prefix, where they differ.
-_IAM_PREFIXES = {"stepfunctions": "states", "elbv2": "elasticloadbalancing", "events": "events"}
+_IAM_PREFIXES = {
+    "stepfunctions": "states",
+    "elbv2": "elasticloadbalancing",
+    "events": "events",
+    "resourcegroupstaggingapi": "tag",
+}
 
 
 def iam_prefix(service: str) -> str:

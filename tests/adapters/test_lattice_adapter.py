@@ -10,6 +10,7 @@ from lattice_ingress.adapters.lattice import (
     endpoint_targets,
     list_service_associations,
     service_id_from_arn,
+    service_tag_values,
 )
 from lattice_ingress.models.errors import LatticeApiError
 
@@ -100,3 +101,19 @@ def test_given_endpoint_error_when_described_then_lattice_api_error() -> None:
 )
 def test_given_arn_when_parsed_then_service_id_or_none(arn: str, expected: str | None) -> None:
     assert service_id_from_arn(arn) == expected
+
+
+def test_given_tagged_services_over_two_pages_when_read_then_one_listing_maps_every_value(
+    account: Account,
+) -> None:
+    ids = [account.associate(f"t{i}.example.com") for i in range(150)]
+    arns = {sid: account.lattice.get_service(serviceIdentifier=sid)["arn"] for sid in ids}
+    for i, service_id in enumerate(ids):
+        tags = {"team": "x"} if i % 3 == 0 else {"lattice-ingress:publish": str(i % 2 == 0)}
+        account.lattice.tag_resource(resourceArn=arns[service_id], tags=tags)
+    tagging = boto3.client("resourcegroupstaggingapi", region_name="us-east-1")
+
+    values = service_tag_values(tagging, "lattice-ingress:publish")
+
+    expected = {sid: str(i % 2 == 0) for i, sid in enumerate(ids) if i % 3 != 0}
+    assert values == expected

@@ -40,6 +40,7 @@ class ControlPlane:
     service_network_id: str
     consumer_target: str
     seen_executions: set[str] = field(default_factory=set)
+    stack: Any = None  # the LocalStack (for parameter updates: `stack.update({...})`)
 
     # -- clients ---------------------------------------------------------------------------
     def client(self, service: str) -> Any:
@@ -250,6 +251,7 @@ def control_plane(embedded: Any) -> Iterator[ControlPlane]:
         vpc_id=stack.fixtures.vpc_id,
         service_network_id=stack.fixtures.service_network_id,
         consumer_target=str(stack.deployment.resources["ExternalNlb"].attribute("DNSName")),
+        stack=stack,
     )
     try:
         yield control_plane

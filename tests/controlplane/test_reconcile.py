@@ -267,7 +267,12 @@ def test_given_creating_service_when_execution_runs_then_its_bounded_later_pass_
 
 @pytest.mark.parametrize(
     ("execution_input", "named"),
-    [({"dryRun": "yes"}, "dryRun"), ({"dryrun": True}, "dryrun"), ([1, 2], "JSON object")],
+    [
+        ({"dryRun": "yes"}, "dryRun"),
+        ({"dryrun": True}, "dryrun"),
+        ({"dryRun": True, "source": "x"}, "source"),
+        ([1, 2], "JSON object"),
+    ],
 )
 def test_given_malformed_manual_input_when_started_then_fails_at_once_naming_the_problem(
     control_plane, execution_input, named

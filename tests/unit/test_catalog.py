@@ -159,3 +159,35 @@ def test_given_domain_whose_ownership_name_exceeds_route53_limit_then_rejected_w
     assert [r.service_id for r in catalog.rejected] == ["svc-long"]
     reason = catalog.rejected[0].reason
     assert "ownership record" in reason and "267 characters" in reason and "253" in reason
+
+
+def _published(tags: dict[str, str], mode: str) -> tuple[list[str], int, dict[str, str]]:
+    services = [
+        assoc("svc-plain", "plain.example.com"),
+        assoc("svc-out", "out.example.com"),
+        assoc("svc-in", "in.example.com"),
+        assoc("svc-typo", "typo.example.com"),
+    ]
+    catalog = build_catalog("sn-1", services, ZONES, publish_tags=tags, publish_mode=mode)
+    reasons = {r.service_id: r.reason for r in catalog.rejected}
+    return [s.service_id for s in catalog.services], catalog.excluded_count, reasons
+
+
+TAGS = {"svc-out": "false", "svc-in": "True", "svc-typo": "flase"}
+
+
+def test_given_all_mode_when_built_then_opt_out_left_out_and_untagged_published() -> None:
+    published, excluded, reasons = _published(TAGS, "all")
+
+    assert published == ["svc-in", "svc-plain"]
+    assert excluded == 1
+    # An unrecognised value is refused, not guessed: the owner may have meant "false".
+    assert "'flase'" in reasons["svc-typo"]
+
+
+def test_given_tagged_mode_when_built_then_only_services_tagged_true_published() -> None:
+    published, excluded, reasons = _published(TAGS, "tagged")
+
+    assert published == ["svc-in"]
+    assert excluded == 2
+    assert set(reasons) == {"svc-typo"}

@@ -109,3 +109,17 @@ def test_given_event_with_extra_keys_when_classified_then_still_an_event(event: 
 
     assert result.dry_run is False
     assert result.trigger["kind"] == "cloudtrail"
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        {"dryRun": True, "source": "x"},
+        {"dryRun": True, "detail-type": "Scheduled Event"},
+        {"source": "aws.events", "detail-type": "Scheduled Event", "detail": {}},
+    ],
+)
+def test_given_manual_input_with_event_keys_when_classified_then_refused(raw: Any) -> None:
+    # Lenient behaviour took any `source` key for an event and ran a real reconcile.
+    with pytest.raises(InvalidInputError, match="unknown key"):
+        classify_trigger(raw)

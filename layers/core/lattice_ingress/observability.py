@@ -40,6 +40,7 @@ class MetricName:
     PUBLISHED_SERVICES = "PublishedServices"
     REJECTED_NAMES = "RejectedNames"
     IN_PROGRESS_SERVICES = "InProgressServices"
+    EXCLUDED_SERVICES = "ExcludedServices"  # left out by the publish tag or PublishMode
     DNS_CHANGES = "DnsChanges"
     DNS_CONFLICTS = "DnsConflicts"
     CONFIGS_PUBLISHED = "ConfigsPublished"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from functools import cache
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -54,6 +54,10 @@ class Settings(BaseModel):
     listen_address: str | None = Field(default=None, alias="LISTEN_ADDRESS")
     rollout_mode: str = Field(default="redeploy", alias="ROLLOUT_MODE")
     notification_topic_arn: str | None = Field(default=None, alias="NOTIFICATION_TOPIC_ARN")
+    # `all`: every eligible service unless tagged PUBLISH_TAG_KEY=false; `tagged`: only
+    # services tagged PUBLISH_TAG_KEY=true.
+    publish_mode: Literal["all", "tagged"] = Field(default="all", alias="PUBLISH_MODE")
+    publish_tag_key: str = Field(default="lattice-ingress:publish", alias="PUBLISH_TAG_KEY")
     # Above this many entries a DNS plan goes to S3 and only a summary is returned inline.
     plan_inline_limit: int = Field(default=100, ge=0, alias="PLAN_INLINE_LIMIT")
 

@@ -17,6 +17,8 @@ from lattice_ingress.models.catalog import (
     UpstreamTarget,
 )
 
+PUBLISH_ALL = "all"
+PUBLISH_TAGGED = "tagged"
 ACTIVE = "ACTIVE"
 CREATE_IN_PROGRESS = "CREATE_IN_PROGRESS"
 
@@ -26,6 +28,8 @@ def build_catalog(
     associations: Iterable[ServiceAssociation],
     zone_names: Iterable[str],
     endpoint_targets: Mapping[str, UpstreamTarget] | None = None,
+    publish_tags: Mapping[str, str] | None = None,
+    publish_mode: str = PUBLISH_ALL,
 ) -> Catalog:
     """Every ACTIVE association with a valid custom domain inside every zone is published.
 
@@ -33,8 +37,13 @@ def build_catalog(
     service the endpoint does not (yet) expose is rejected rather than pointed at a name the
     ingress VPC cannot reach. Two services claiming one domain are BOTH rejected: there is
     no safe way to pick the owner, and publishing either would route one service's clients
-    to the other."""
+    to the other.
+
+    `publish_tags` (service id -> value of the publish tag) and `publish_mode` select which
+    services may be published at all (see `publish_choice`)."""
     zones = list(zone_names)
+    tags = publish_tags or {}
+    excluded = 0
     candidates: list[PublishedService] = []
     rejected: list[RejectedService] = []
     in_progress = 0
@@ -45,7 +54,11 @@ def build_catalog(
         if assoc.status != ACTIVE or not assoc.custom_domain_name:
             continue
         domain = assoc.custom_domain_name
-        problem = _domain_problem(domain, zones)
+        choice = publish_choice(tags.get(assoc.service_id), publish_mode)
+        if choice is False:
+            excluded += 1
+            continue
+        problem = choice if isinstance(choice, str) else _domain_problem(domain, zones)
         target = _target(assoc, endpoint_targets)
         if problem is None and target is None:
             problem = (
@@ -73,7 +86,24 @@ def build_catalog(
         services=tuple(sorted(published, key=lambda s: (s.domain, s.service_id))),
         rejected=tuple(sorted(rejected, key=lambda r: (r.domain, r.service_id))),
         in_progress_count=in_progress,
+        excluded_count=excluded,
     )
+
+
+def publish_choice(tag_value: str | None, mode: str) -> bool | str:
+    """True: may be published; False: left out; a string: rejected with that reason.
+
+    `all` publishes unless the tag says `false`; `tagged` publishes only on `true`. Any
+    other value is rejected (visible to the operator) rather than guessed: a typo such as
+    `flase` must not publish a service its owner meant to keep private."""
+    if tag_value is None:
+        return mode == PUBLISH_ALL
+    value = tag_value.strip().lower()
+    if value == "true":
+        return True
+    if value == "false":
+        return False
+    return f"publish tag has the value {tag_value!a}; expected true or false"
 
 
 def catalog_hash(catalog: Catalog) -> str:

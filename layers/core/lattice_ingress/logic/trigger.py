@@ -12,9 +12,10 @@ from lattice_ingress.models.errors import InvalidInputError
 from lattice_ingress.models.events import LatticeApiCallEvent, ManualInput, ScheduledEvent
 from lattice_ingress.models.results import TriggerResult
 
-# Keys every EventBridge event carries; their presence marks the input as an event rather
-# than a (possibly mistyped) manual input.
-_EVENT_KEYS = frozenset({"detail-type", "source"})
+# Keys every EventBridge event carries. Only an input with ALL of them is treated as an
+# event: anything less is manual input and validated strictly, so a hand-written
+# `{"dryRun": true, "source": "x"}` is refused instead of running a real reconcile.
+_EVENT_KEYS = frozenset({"version", "id", "detail-type", "source", "account", "region", "detail"})
 SCHEDULED_DETAIL_TYPE = "Scheduled Event"
 CLOUDTRAIL_DETAIL_TYPE = "AWS API Call via CloudTrail"
 
@@ -22,7 +23,7 @@ CLOUDTRAIL_DETAIL_TYPE = "AWS API Call via CloudTrail"
 def classify_trigger(raw: Any) -> tuple[TriggerResult, str | None]:
     """-> (result, parse problem to log or None). Raises InvalidInputError for bad manual
     input, which the state machine lets fail the execution at once."""
-    if isinstance(raw, Mapping) and _EVENT_KEYS & raw.keys():
+    if isinstance(raw, Mapping) and raw.keys() >= _EVENT_KEYS:
         return _from_event(raw)
     return _from_manual(raw), None
 

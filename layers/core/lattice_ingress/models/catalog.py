@@ -60,6 +60,8 @@ class Catalog(_Model):
     services: tuple[PublishedService, ...] = ()
     rejected: tuple[RejectedService, ...] = ()
     in_progress_count: int = 0
+    # Left out by the publish tag or PublishMode (not an error: nothing is logged per service).
+    excluded_count: int = 0
 
     def routes(self) -> dict[str, str]:
         """Published custom domain -> upstream DNS name (what NGINX forwards to)."""

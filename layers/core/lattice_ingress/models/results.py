@@ -37,6 +37,7 @@ class DiscoverResult(_Result):
     catalog_hash: str
     service_count: int
     in_progress_count: int
+    excluded_count: int = 0
     rejected: list[RejectedService]
     rejected_count: int
 

@@ -6,7 +6,11 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from lattice_ingress.adapters import route53
 from lattice_ingress.adapters.clients import client
-from lattice_ingress.adapters.lattice import endpoint_targets, list_service_associations
+from lattice_ingress.adapters.lattice import (
+    endpoint_targets,
+    list_service_associations,
+    service_tag_values,
+)
 from lattice_ingress.adapters.s3_store import object_key, put_catalog
 from lattice_ingress.logic.catalog import build_catalog, catalog_hash
 from lattice_ingress.models.catalog import Catalog, S3ObjectRef
@@ -34,6 +38,7 @@ def discover(request: DiscoverRequest, settings: Settings) -> DiscoverResult:
 
     metrics.add_metric(MetricName.PUBLISHED_SERVICES, MetricUnit.Count, len(catalog.services))
     metrics.add_metric(MetricName.REJECTED_NAMES, MetricUnit.Count, len(catalog.rejected))
+    metrics.add_metric(MetricName.EXCLUDED_SERVICES, MetricUnit.Count, catalog.excluded_count)
     metrics.add_metric(MetricName.IN_PROGRESS_SERVICES, MetricUnit.Count, catalog.in_progress_count)
     for rejected in catalog.rejected:
         logger.warning(
@@ -44,6 +49,7 @@ def discover(request: DiscoverRequest, settings: Settings) -> DiscoverResult:
         catalog_hash=digest,
         service_count=len(catalog.services),
         in_progress_count=catalog.in_progress_count,
+        excluded_count=catalog.excluded_count,
         rejected=list(catalog.rejected[:INLINE_REJECTED]),
         rejected_count=len(catalog.rejected),
     )
@@ -59,4 +65,12 @@ def desired_catalog(settings: Settings) -> Catalog:
         if settings.service_network_endpoint_id
         else None
     )
-    return build_catalog(settings.service_network_id, associations, zones, targets)
+    tags = service_tag_values(client("resourcegroupstaggingapi"), settings.publish_tag_key)
+    return build_catalog(
+        settings.service_network_id,
+        associations,
+        zones,
+        targets,
+        publish_tags=tags,
+        publish_mode=settings.publish_mode,
+    )
