@@ -175,6 +175,21 @@ def _check_scalar(name: str, spec: Mapping[str, Any], value: str, param_type: st
         raise ParameterError(f"parameter {name} is longer than {spec['MaxLength']}")
 
 
+def check_rules(template: Mapping[str, Any], parameters: dict[str, Any]) -> None:
+    """The template's `Rules`, as CloudFormation checks them before it creates or updates
+    anything: a rule whose RuleCondition holds must have every Assert true, else the whole
+    operation is refused with the assertion's AssertDescription."""
+    resolver = Resolver(template, parameters)
+    for name, rule in (template.get("Rules") or {}).items():
+        condition = rule.get("RuleCondition")
+        if condition is not None and not resolver.assertion(condition):
+            continue
+        for assertion in rule.get("Assertions") or []:
+            if not resolver.assertion(assertion["Assert"]):
+                described = assertion.get("AssertDescription", "assertion failed")
+                raise ParameterError(f"template rule {name}: {described}")
+
+
 # -- resolution ----------------------------------------------------------------------
 ResourceLookup = Callable[[str, str | None], Any]
 """(logical id, attribute or None for Ref) -> value; raises KeyError when unknown."""
@@ -233,6 +248,10 @@ class Resolver:
         value = self._evaluate(declared[name], (*_seen, name))
         self.conditions[name] = value
         return value
+
+    def assertion(self, expression: Any) -> bool:
+        """A rule's Assert or RuleCondition (Equals, Not, And, Or over parameters)."""
+        return self._evaluate(expression, ())
 
     def _evaluate(self, expression: Any, seen: tuple[str, ...]) -> bool:
         if isinstance(expression, bool):

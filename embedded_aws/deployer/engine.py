@@ -25,6 +25,7 @@ from embedded_aws.deployer.scheduler import RuleScheduler
 from embedded_aws.intrinsics import (
     Resolver,
     TemplateError,
+    check_rules,
     creation_order,
     load_template,
     resolve_parameters,
@@ -95,6 +96,7 @@ def deploy_stack(
     if undeclared:
         raise TemplateError(f"the template refers to undeclared {', '.join(sorted(undeclared))}")
     parameters = resolve_parameters(template.get("Parameters") or {}, overrides)
+    check_rules(template, parameters)
     resources: dict[str, Created] = {}
     ctx = DeployContext(embedded, stack_name, template_path.parent, enable_schedules)
 

@@ -37,6 +37,7 @@ from embedded_aws.deployer.scheduler import RuleScheduler
 from embedded_aws.intrinsics import (
     Resolver,
     TemplateError,
+    check_rules,
     creation_order,
     load_template,
     resolve_parameters,
@@ -63,6 +64,7 @@ def update_stack(
         raise TemplateError(f"the template refers to undeclared {', '.join(sorted(undeclared))}")
     merged = {**(deployment.parameters or {}), **overrides}
     parameters = resolve_parameters(template.get("Parameters") or {}, merged)
+    check_rules(template, parameters)
     old_resources = dict(deployment.resources)
     old_order = list(deployment.order or [])
     resources: dict[str, Created] = {}
