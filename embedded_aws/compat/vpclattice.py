@@ -515,6 +515,23 @@ def _respond_delete_vpc_association(self: Any) -> str:
     return json.dumps({"arn": assoc.arn, "id": assoc.id, "status": assoc.status})
 
 
+# Every Lattice List* operation takes maxResults 1..100 (the API reference's valid range);
+# botocore checks only the minimum, so the emulator refuses the rest as AWS does.
+MAX_RESULTS = 100
+
+
+def _bounded_page(original: Callable[[Any], str]) -> Callable[[Any], str]:
+    def respond(self: Any) -> str:
+        raw = self._get_param("maxResults")
+        if raw is not None and not 1 <= int(raw) <= MAX_RESULTS:
+            raise FieldValidationException(
+                "maxResults", f"Member must have value less than or equal to {MAX_RESULTS}"
+            )
+        return original(self)
+
+    return respond
+
+
 def _paged(list_name: str) -> Callable[[Any], str]:
     def respond(self: Any) -> str:
         items, next_token = getattr(self.backend, list_name)(
@@ -655,8 +672,13 @@ def _patch_moto() -> None:
     response.delete_service_network_service_association = _respond_delete_service_association
     response.get_service_network_vpc_association = _respond_get_vpc_association
     response.delete_service_network_vpc_association = _respond_delete_vpc_association
-    response.list_services = _paged("list_services")
-    response.list_service_networks = _paged("list_service_networks")
+    response.list_services = _bounded_page(_paged("list_services"))
+    response.list_service_networks = _bounded_page(_paged("list_service_networks"))
+    for listing in (
+        "list_service_network_service_associations",
+        "list_service_network_vpc_associations",
+    ):
+        setattr(response, listing, _bounded_page(getattr(response, listing)))
 
     from moto.ec2.responses import EC2Response
 

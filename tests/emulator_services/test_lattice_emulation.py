@@ -336,3 +336,21 @@ def test_given_service_network_endpoint_when_associations_described_then_one_nam
     assert ZONE_ID.fullmatch(entry["DnsEntry"]["HostedZoneId"])
     assert entry["PrivateDnsEntry"]["DnsName"] == f"{name}.example.com"
     assert entry in again  # ids and names are stable between calls
+
+
+@pytest.mark.parametrize("max_results", [100, 101])
+def test_given_max_results_when_listing_associations_then_above_100_is_refused_like_aws(
+    lattice, service_network, max_results
+):
+    def listing() -> Any:
+        return lattice.list_service_network_service_associations(
+            serviceNetworkIdentifier=service_network["id"], maxResults=max_results
+        )
+
+    if max_results <= vpclattice.MAX_RESULTS:
+        assert listing()["items"] == []
+        return
+    with pytest.raises(ClientError) as info:
+        listing()
+    assert info.value.response["Error"]["Code"] == "ValidationException"
+    assert "maxResults" in info.value.response["Error"]["Message"]
