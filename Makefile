@@ -4,6 +4,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 SAM_VENV := .venv-sam
+# checkov pins an older boto3/botocore than the project (and moto) need: its own venv.
+CHECKOV_VENV := .venv-checkov
+CHECKOV_VERSION := 3.3.30
 REGION ?= us-east-1
 
 .PHONY: setup system-deps nginx demo serve test lint bench build validate deploy clean
@@ -35,12 +38,20 @@ serve: setup system-deps
 test: setup system-deps
 	$(BIN)/pytest
 
-## lint: ruff, mypy, cfn-lint on the template
-lint: setup
+## lint: ruff, mypy, cfn-lint and checkov on the templates, shellcheck on the shell scripts
+lint: setup $(CHECKOV_VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy layers/core functions nginx embedded_aws lattice_ingress_cli
 	$(BIN)/cfn-lint template.yaml spoke/template.yaml
+	$(CHECKOV_VENV)/bin/checkov --quiet --compact --skip-download --framework cloudformation \
+		-f template.yaml -f spoke/template.yaml
+	$(BIN)/shellcheck nginx/entrypoint.sh scripts/*.sh
+
+$(CHECKOV_VENV)/.installed:
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install -q --disable-pip-version-check checkov==$(CHECKOV_VERSION)
+	touch $@
 
 ## bench: benchmarks, JSON on stdout
 bench: setup system-deps
@@ -64,4 +75,4 @@ deploy: build
 	$(SAM_VENV)/bin/sam deploy $(ARGS)
 
 clean:
-	rm -rf $(VENV) $(SAM_VENV) .aws-sam .local-stack
+	rm -rf $(VENV) $(SAM_VENV) $(CHECKOV_VENV) .aws-sam .local-stack

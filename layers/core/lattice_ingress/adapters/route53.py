@@ -30,6 +30,12 @@ def zone_name(route53: Any, zone_id: str) -> str:
     return normalise_zone_name(zone["Name"])
 
 
+def zone_name_from_records(records: Sequence[RecordSet]) -> str | None:
+    """The zone's name as its SOA record (always at the apex, exactly one) spells it."""
+    soa = [record.name for record in records if record.type == "SOA"]
+    return normalise_zone_name(soa[0]) if len(soa) == 1 else None
+
+
 def list_records(route53: Any, zone_id: str) -> list[RecordSet]:
     """Every simple-routing record set of the zone, names normalised like ours."""
     paginator = route53.get_paginator("list_resource_record_sets")

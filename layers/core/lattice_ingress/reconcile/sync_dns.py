@@ -73,7 +73,12 @@ def without_refused(plan: ZonePlan, refused: dict[str, str]) -> ZonePlan:
 
 
 def build_plan(settings: Settings, zone: str, zone_id: str, catalog: Catalog) -> ZonePlan:
-    zone_name = route53.zone_name(client("route53"), zone_id)
+    existing = route53.list_records(client("route53"), zone_id)
+    # The listing starts at the zone's apex SOA, which names the zone: no GetHostedZone call
+    # (part of the no-op budget, README "Benchmarks").
+    zone_name = route53.zone_name_from_records(existing) or route53.zone_name(
+        client("route53"), zone_id
+    )
     mode = RecordMode(settings.record_type)
     if zone == "consumer":
         desired, rejects = consumer_records(
@@ -86,7 +91,6 @@ def build_plan(settings: Settings, zone: str, zone_id: str, catalog: Catalog) ->
         )
     else:
         desired, rejects = proxy_records(catalog.services, zone_name, mode)
-    existing = route53.list_records(client("route53"), zone_id)
     return plan_zone(zone, settings.owner_id, desired, existing, rejects)
 
 
