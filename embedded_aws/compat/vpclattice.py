@@ -249,6 +249,7 @@ def _service_association_init(original: Callable[..., None]) -> Callable[..., No
         service_identifier: str,
         *args: Any,
         service: Any = None,
+        service_network: Any = None,
         **kwargs: Any,
     ) -> None:
         original(
@@ -265,9 +266,13 @@ def _service_association_init(original: Callable[..., None]) -> Callable[..., No
         self.arn = (
             f"arn:aws:vpc-lattice:{region}:{account_id}:servicenetworkserviceassociation/{self.id}"
         )
-        # A service shared by another account lives in that account's backend.
+        # A service or network shared by another account lives in that account's backend.
         self.service = service if service is not None else backend.services[service_identifier]
-        self.service_network = backend.service_networks[service_network_identifier]
+        self.service_network = (
+            service_network
+            if service_network is not None
+            else backend.service_networks[service_network_identifier]
+        )
         self.dns_entry = self.service.dns_entry
         self.custom_domain_name = self.service.custom_domain_name
         self.status = CREATE_IN_PROGRESS
@@ -469,8 +474,15 @@ def _create_association(original: Callable[..., Any]) -> Callable[..., Any]:
         client_token: str = "",
         tags: dict[str, str] | None = None,
     ) -> Any:
-        network = self.get_service_network(_identifier(service_network_identifier))
-        service = _associable_service(self, unquote(service_identifier or ""))
+        network, network_backend = _own_or_shared(
+            self, service_network_identifier, "get_service_network"
+        )
+        service, service_backend = _own_or_shared(self, service_identifier, "get_service")
+        if network_backend is not self and service_backend is not self:
+            raise AccessDeniedException(
+                "You cannot associate a service and service network that are shared with you. "
+                "The caller must own either the service or the service network."
+            )
         for assoc in _associations_of(self, service.id):
             if assoc.service_network_id == network.id:
                 raise ConflictException(
@@ -479,7 +491,7 @@ def _create_association(original: Callable[..., Any]) -> Callable[..., Any]:
                     resource_id=assoc.id,
                     resource_type="SERVICE_NETWORK_SERVICE_ASSOCIATION",
                 )
-        taken = _domain_taken_in(self, network.id, service)
+        taken = _domain_taken_in(network_backend, network.id, service)
         if taken is not None:
             raise ConflictException(
                 f"Custom domain name {service.custom_domain_name} is already used by service "
@@ -497,32 +509,37 @@ def _create_association(original: Callable[..., Any]) -> Callable[..., Any]:
             client_token,
             tags,
             service=service,
+            service_network=network,
         )
-        self.service_network_service_associations[assoc.id] = assoc
+        # "The association is created in the service network account and the association
+        # owner account": one object in both, so either listing shows it and a delete from
+        # either side is seen by both.
+        for backend in {id(self): self, id(network_backend): network_backend}.values():
+            backend.service_network_service_associations[assoc.id] = assoc
         self.tag_resource(assoc.arn, tags or {})
         return assoc
 
     return create_service_network_service_association
 
 
-def _associable_service(backend: Any, identifier: str) -> Any:
-    """The caller's own service, or another account's service shared with the caller through
-    AWS RAM (the network is always the caller's here: "the caller must own either the service
-    or the service network", and a network of another account is not found in its backend)."""
+def _own_or_shared(backend: Any, identifier: str, getter: str) -> tuple[Any, Any]:
+    """(resource, backend holding it): the caller's own service or service network, or
+    another account's that its owner shared with the caller through AWS RAM (by ARN: an id
+    names a resource of the caller's account)."""
+    identifier = unquote(identifier or "")
     owner = identifier.split(":")[4] if identifier.startswith("arn:") else backend.account_id
     if owner == backend.account_id:
-        return backend.get_service(_identifier(identifier))
+        return getattr(backend, getter)(_identifier(identifier)), backend
     if not ram.is_shared_with(identifier, backend.account_id):
         raise AccessDeniedException(
             f"User: arn:aws:iam::{backend.account_id}:root is not authorized to perform: "
             f"vpc-lattice:CreateServiceNetworkServiceAssociation on resource: {identifier} "
-            "because no resource share allows it (share the service with this account "
+            "because no resource share allows it (its owner must share it with this account "
             "through AWS RAM)"
         )
-    region = identifier.split(":")[3]
-    owner_backend = _backend(owner, region)
+    owner_backend = _backend(owner, identifier.split(":")[3])
     settle(owner_backend)
-    return owner_backend.get_service(_identifier(identifier))
+    return getattr(owner_backend, getter)(_identifier(identifier)), owner_backend
 
 
 # -- response handlers (rest-json; parameters parsed by moto from the botocore model) ------

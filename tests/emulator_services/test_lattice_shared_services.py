@@ -115,3 +115,64 @@ def test_given_service_of_another_account_when_shared_by_non_owner_then_unknown_
             resourceArns=[owner_service["arn"]],
             principals=[embedded.account_id],
         )
+
+
+# -- the other direction: the network owner shares its network; the service owner associates
+
+
+def test_given_network_of_another_account_not_shared_when_owner_associates_then_access_denied(
+    embedded: Any, service_network: dict[str, Any], owner_service: dict[str, Any]
+) -> None:
+    owner_lattice = account_client(embedded, OWNER, "vpc-lattice")
+
+    with pytest.raises(ClientError) as caught:
+        owner_lattice.create_service_network_service_association(
+            serviceIdentifier=owner_service["id"], serviceNetworkIdentifier=service_network["arn"]
+        )
+
+    assert caught.value.response["Error"]["Code"] == "AccessDeniedException"
+
+
+def test_given_network_shared_with_service_owner_when_it_associates_then_both_accounts_list_it(
+    embedded: Any, lattice: Any, service_network: dict[str, Any], owner_service: dict[str, Any]
+) -> None:
+    embedded.client("ram").create_resource_share(
+        name=unique("network"), resourceArns=[service_network["arn"]], principals=[OWNER]
+    )
+    owner_lattice = account_client(embedded, OWNER, "vpc-lattice")
+
+    created = owner_lattice.create_service_network_service_association(
+        serviceIdentifier=owner_service["id"], serviceNetworkIdentifier=service_network["arn"]
+    )
+
+    [in_network] = lattice.list_service_network_service_associations(
+        serviceNetworkIdentifier=service_network["id"]
+    )["items"]
+    [in_owner] = owner_lattice.list_service_network_service_associations(
+        serviceIdentifier=owner_service["id"]
+    )["items"]
+    assert in_network["id"] == in_owner["id"] == created["id"]
+    assert in_network["createdBy"] == OWNER
+    assert in_network["serviceArn"] == owner_service["arn"]
+    assert in_network["dnsEntry"] == owner_service["dnsEntry"]
+    assert in_network["serviceNetworkArn"] == service_network["arn"]
+
+
+def test_given_service_and_network_both_shared_with_caller_when_associated_then_access_denied(
+    embedded: Any, lattice: Any, owner_service: dict[str, Any]
+) -> None:
+    # The caller must own one of the two, as CreateServiceNetworkServiceAssociation says.
+    third = account_client(embedded, "555555555555", "vpc-lattice")
+    network = third.create_service_network(name=unique("sn"))
+    account_client(embedded, "555555555555", "ram").create_resource_share(
+        name=unique("network"), resourceArns=[network["arn"]], principals=[embedded.account_id]
+    )
+    share(embedded, owner_service["arn"], embedded.account_id)
+
+    with pytest.raises(ClientError) as caught:
+        lattice.create_service_network_service_association(
+            serviceIdentifier=owner_service["arn"], serviceNetworkIdentifier=network["arn"]
+        )
+
+    assert caught.value.response["Error"]["Code"] == "AccessDeniedException"
+    assert "must own either" in caught.value.response["Error"]["Message"]
