@@ -350,11 +350,11 @@ def test_given_5000_services_when_dry_run_then_results_stay_small(account: Accou
 def test_given_dualstack_nlb_when_reconciled_then_aaaa_beside_a_and_removed_with_it(
     account: Account, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from lattice_ingress.settings import clear_settings_cache
+    from lattice_ingress.settings import get_settings
 
     monkeypatch.setenv("RECORD_TYPE", "ALIAS")
     monkeypatch.setenv("NLB_IP_ADDRESS_TYPE", "dualstack")
-    clear_settings_cache()
+    get_settings.cache_clear()
     account.associate("orders.example.com")
 
     reconcile(run="run-1")
@@ -364,7 +364,7 @@ def test_given_dualstack_nlb_when_reconciled_then_aaaa_beside_a_and_removed_with
     assert a["AliasTarget"] == aaaa["AliasTarget"]
 
     monkeypatch.setenv("NLB_IP_ADDRESS_TYPE", "ipv4")  # the stack updated to IPv4 NLBs
-    clear_settings_cache()
+    get_settings.cache_clear()
     result = reconcile(run="run-2")
 
     assert [e["action"] for e in result["consumer"]["plan"]] == ["update"]
