@@ -205,8 +205,8 @@ def authorize(
         action = f"{actions.iam_prefix(service)}:{operation}"
         needs = (actions.Need(action),)
         unmapped = (
-            f" (the embedded AWS has no IAM mapping for {service} {operation}:"
-            f" add a row to {ACTIONS_FILE})"
+            f" (the embedded AWS has no IAM mapping for {service} {operation}: "
+            f"add a row to {ACTIONS_FILE})"
         )
     else:
         unmapped = ""
