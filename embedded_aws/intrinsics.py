@@ -193,6 +193,9 @@ class Resolver:
     region: str = "us-east-1"
     account_id: str = "123456789012"
     stack_name: str = "lattice-ingress"
+    # The UUID of AWS::StackId: new for each created stack (a stack deleted and created
+    # again under the same name gets another), kept by its updates.
+    stack_uuid: str = "00000000-0000-0000-0000-000000000000"
     resources: ResourceLookup = _no_resources
     availability_zones: list[str] = field(default_factory=list)
     conditions: dict[str, bool] = field(default_factory=dict)
@@ -213,7 +216,7 @@ class Resolver:
             "AWS::StackName": self.stack_name,
             "AWS::StackId": (
                 f"arn:{partition}:cloudformation:{self.region}:{self.account_id}"
-                f":stack/{self.stack_name}/00000000-0000-0000-0000-000000000000"
+                f":stack/{self.stack_name}/{self.stack_uuid}"
             ),
             "AWS::Partition": partition,
             "AWS::URLSuffix": "amazonaws.com.cn" if partition == "aws-cn" else "amazonaws.com",
