@@ -24,6 +24,7 @@ MODULES = (
     "vpclattice",  # DNS names, statuses, missing operations
     "cloudtrail",  # "AWS API Call via CloudTrail" events for Lattice calls
     "ecs",  # deployments that roll out
+    "ec2",  # prefix lists and security group rule quotas as AWS enforces them
 )
 
 

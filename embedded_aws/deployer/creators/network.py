@@ -119,6 +119,29 @@ def _security_group(ctx: DeployContext, logical_id: str, props: dict[str, Any]) 
     )
 
 
+@creator("AWS::EC2::PrefixList")
+def _prefix_list(ctx: DeployContext, logical_id: str, props: dict[str, Any]) -> Created:
+    request: dict[str, Any] = {
+        "PrefixListName": props["PrefixListName"],
+        "AddressFamily": props["AddressFamily"],
+        "MaxEntries": int(props["MaxEntries"]),
+        "TagSpecifications": _ec2_tags("prefix-list", props),
+    }
+    if props.get("Entries"):
+        request["Entries"] = [pick(e, "Cidr", "Description") for e in props["Entries"]]
+    created = ctx.client("ec2").create_managed_prefix_list(**request)["PrefixList"]
+    return Created(
+        "AWS::EC2::PrefixList",
+        created["PrefixListId"],
+        {
+            "PrefixListId": created["PrefixListId"],
+            "Arn": created["PrefixListArn"],
+            "OwnerId": created.get("OwnerId", ""),
+            "Version": str(created.get("Version", 1)),
+        },
+    )
+
+
 @creator("AWS::EC2::SecurityGroupIngress")
 def _security_group_ingress(ctx: DeployContext, logical_id: str, props: dict[str, Any]) -> Created:
     ctx.client("ec2").authorize_security_group_ingress(
