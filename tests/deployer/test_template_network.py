@@ -102,3 +102,66 @@ def test_given_endpoint_mode_when_deployed_then_tasks_may_send_http_and_tls_into
     }
     ports = {int(outputs["ConfiguredHttpPort"]), int(outputs["ConfiguredTlsPorts"])}
     assert ports <= to_vpc
+
+
+@pytest.fixture(scope="module")
+def dualstack_stack(embedded: Any) -> Any:
+    reason = incomplete_reason()
+    if reason:
+        pytest.skip(reason)
+    stack = LocalStack(
+        embedded=embedded,
+        template=TEMPLATE,
+        params={
+            "AllowedClientCidrs": "203.0.113.0/24,2001:db8:1::/48",
+            "NlbIpAddressType": "dualstack",
+            # The stack's own VPC: its Amazon-provided IPv6 block must reach every subnet.
+            "ExistingVpcId": "",
+            "VpcCidr": "10.30.0.0/16",
+        },
+    )
+    stack.start()
+    yield stack
+    stack.stop()
+
+
+def test_given_dualstack_when_deployed_then_both_nlbs_are_dualstack_on_ipv6_subnets(
+    dualstack_stack: Any,
+) -> None:
+    """The emulator refuses a dualstack NLB on a subnet without an IPv6 block (as AWS does):
+    the created VPC's Amazon-provided block reaches every subnet."""
+    elbv2 = dualstack_stack.embedded.client("elbv2")
+    ec2 = dualstack_stack.embedded.client("ec2")
+    vpc_id = dualstack_stack.outputs["IngressVpcId"]
+    balancers = [
+        b for b in elbv2.describe_load_balancers()["LoadBalancers"] if b["VpcId"] == vpc_id
+    ]
+    subnets = ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["Subnets"]
+
+    assert sorted(b["Scheme"] for b in balancers) == ["internal", "internet-facing"]
+    assert {b["IpAddressType"] for b in balancers} == {"dualstack"}
+    assert all(s.get("Ipv6CidrBlockAssociationSet") for s in subnets)
+
+
+def test_given_dualstack_when_deployed_then_listeners_forward_to_ipv4_target_groups(
+    dualstack_stack: Any,
+) -> None:
+    """IPv4 targets behind a dualstack NLB, as AWS allows (the IPv6 client address reaches
+    NGINX in the PROXY header); every listener's group is an ipv4 group of the tasks."""
+    elbv2 = dualstack_stack.embedded.client("elbv2")
+    vpc_id = dualstack_stack.outputs["IngressVpcId"]
+    balancers = [
+        b["LoadBalancerArn"]
+        for b in elbv2.describe_load_balancers()["LoadBalancers"]
+        if b["VpcId"] == vpc_id
+    ]
+    forwarded = [
+        action["TargetGroupArn"]
+        for arn in balancers
+        for listener in elbv2.describe_listeners(LoadBalancerArn=arn)["Listeners"]
+        for action in listener["DefaultActions"]
+    ]
+    groups = elbv2.describe_target_groups(TargetGroupArns=forwarded)["TargetGroups"]
+
+    assert len(forwarded) == 4  # TLS and HTTP on each NLB
+    assert {g["IpAddressType"] for g in groups} == {"ipv4"}
