@@ -20,6 +20,11 @@ no new PRIMARY, no draining ACTIVE deployment and no rolloutState progression. H
   UpdateService consume a planned failure.
 
 Progress is applied lazily, whenever DescribeServices or UpdateService reads the service.
+
+ListTasks as ECS answers it: moto ignores `serviceName` (it returns every task of the
+cluster) and lists stopped tasks without being asked. Here a service's tasks are those whose
+group is `service:<name>` (what ECS sets on the tasks a service starts; the local data plane
+registers its task that way), and `desiredStatus` defaults to RUNNING.
 """
 
 from __future__ import annotations
@@ -255,6 +260,33 @@ def _describe_services(original: Callable[..., Any]) -> Callable[..., Any]:
     return describe_services
 
 
+def _list_tasks(original: Callable[..., Any]) -> Callable[..., Any]:
+    def list_tasks(
+        self: Any,
+        cluster_str: str | None = None,
+        container_instance: str | None = None,
+        family: str | None = None,
+        started_by: str | None = None,
+        service_name: str | None = None,
+        desiredStatus: str | None = None,
+    ) -> Any:
+        tasks = original(
+            self,
+            cluster_str,
+            container_instance,
+            family,
+            started_by,
+            None,
+            desiredStatus or "RUNNING",
+        )
+        if service_name:
+            group = "service:" + service_name.rsplit("/", 1)[-1]
+            tasks = [task for task in tasks if task.group == group]
+        return tasks
+
+    return list_tasks
+
+
 def _patch_moto() -> None:
     global _patched
     if _patched:
@@ -263,6 +295,7 @@ def _patch_moto() -> None:
     backend.create_service = _create_service(backend.create_service)
     backend.update_service = _update_service(backend.update_service)
     backend.describe_services = _describe_services(backend.describe_services)
+    backend.list_tasks = _list_tasks(backend.list_tasks)
     response: Any = EC2ContainerServiceResponse
     response.create_service = _respond_create_service(response.create_service)
     _patched = True

@@ -61,6 +61,9 @@ class ProxyTaskSettings:
     # The task role's temporary credentials (AWS_ACCESS_KEY_ID, ...), as ECS provides them;
     # None = the dummy root credentials (tests of the entrypoint alone).
     credentials: Mapping[str, str] | None = None
+    # The ECS task ARN the fetcher reports under (fleet/<task id>.json); empty = no reports.
+    task_arn: str = ""
+    poller_stale_intervals: int = 4
 
 
 class ProxyTask:
@@ -74,6 +77,7 @@ class ProxyTask:
         self.log_path = self.workdir / "entrypoint.log"
         self._fetcher: subprocess.Popen[bytes] | None = None
         self._server: subprocess.Popen[bytes] | None = None
+        self.task_arn = settings.task_arn
 
     # -- lifecycle ---------------------------------------------------------------------
     def start(self) -> ProxyTask:
@@ -94,13 +98,19 @@ class ProxyTask:
         self.stop()
 
     # -- rollouts ----------------------------------------------------------------------
-    def redeploy(self, timeout: float = 60.0) -> None:
+    def redeploy(self, timeout: float = 60.0, *, task_arn: str | None = None) -> None:
         """What a new ECS deployment gives a task: a fresh download, validated, applied.
 
         The running nginx is kept and reloaded gracefully (a real task would be replaced
-        behind the NLB); an invalid download is rejected by `serve` like any other.
+        behind the NLB); an invalid download is rejected by `serve` like any other. With
+        `task_arn` the task takes that new identity: its reporter restarts under it.
         """
-        fetch = self._spawn("fetch", rollout_mode="redeploy")
+        if task_arn is not None and task_arn != self.task_arn:
+            self.task_arn = task_arn
+            if self._fetcher is not None:
+                _terminate(self._fetcher)
+            self._fetcher = self._spawn("fetch")
+        fetch = self._spawn("fetch", rollout_mode="redeploy", fetch_only=True)
         try:
             returncode = fetch.wait(timeout=timeout)
         except subprocess.TimeoutExpired as exc:
@@ -162,7 +172,7 @@ class ProxyTask:
         raise ProxyTaskError(f"nothing listens on {host}:{port} after {timeout}s")
 
     # -- internals ---------------------------------------------------------------------
-    def _environment(self, rollout_mode: RolloutMode) -> dict[str, str]:
+    def _environment(self, rollout_mode: RolloutMode, *, fetch_only: bool) -> dict[str, str]:
         s = self.settings
         venv_bin = str(Path(sys.executable).parent)  # the pinned awscli lives beside python
         return {
@@ -197,15 +207,20 @@ class ProxyTask:
             "NGINX_GLOBAL_DIRECTIVES": s.global_directives,
             # The task ends with this process even if stop() is never called.
             "LATTICE_INGRESS_PARENT_PID": str(os.getpid()),
+            "LATTICE_INGRESS_TASK_ARN": self.task_arn,
+            "FETCH_ONLY": "1" if fetch_only else "0",
+            "POLLER_STALE_INTERVALS": str(s.poller_stale_intervals),
         }
 
-    def _spawn(self, role: str, rollout_mode: RolloutMode | None = None) -> subprocess.Popen[bytes]:
+    def _spawn(
+        self, role: str, rollout_mode: RolloutMode | None = None, *, fetch_only: bool = False
+    ) -> subprocess.Popen[bytes]:
         if not ENTRYPOINT.is_file():
             raise ProxyTaskError(f"entrypoint not found: {ENTRYPOINT}")
         for path in (self.workdir, self.shared_dir, self.conf_dir):
             path.mkdir(parents=True, exist_ok=True)
             path.chmod(0o755)  # nginx workers run unprivileged when the master is root
-        env = self._environment(rollout_mode or self.settings.rollout_mode)
+        env = self._environment(rollout_mode or self.settings.rollout_mode, fetch_only=fetch_only)
         with self.log_path.open("ab") as log:
             # A session of its own: stop() can end nginx with its shell, and nothing else.
             return subprocess.Popen(
