@@ -24,7 +24,11 @@ Progress is applied lazily, whenever DescribeServices or UpdateService reads the
 ListTasks as ECS answers it: moto ignores `serviceName` (it returns every task of the
 cluster) and lists stopped tasks without being asked. Here a service's tasks are those whose
 group is `service:<name>` (what ECS sets on the tasks a service starts; the local data plane
-registers its task that way), and `desiredStatus` defaults to RUNNING.
+registers its task that way), and `desiredStatus` defaults to RUNNING. RunTask of a Fargate
+task definition whose containers set no memory (valid: the task size covers them) no longer
+crashes moto's placement arithmetic: a Fargate task needs no container instance anyway;
+nor does its ENI in a VPC without DNS hostnames (moto then never sets `private_dns_name`,
+which the task's attachment reads).
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from moto.core.utils import utcnow
+from moto.ec2.models import elastic_network_interfaces as ec2_eni
 from moto.ecs import models as ecs_models
 from moto.ecs.responses import EC2ContainerServiceResponse
 from moto.moto_api._internal import mock_random
@@ -287,6 +292,17 @@ def _list_tasks(original: Callable[..., Any]) -> Callable[..., Any]:
     return list_tasks
 
 
+def _task_resource_requirements(original: Callable[..., Any]) -> Callable[..., Any]:
+    def requirements(self: Any, task_definition: Any) -> Any:
+        keys = ("memory", "memoryReservation", "Memory", "MemoryReservation")
+        if any(all(c.get(k) is None for k in keys) for c in task_definition.container_definitions):
+            # Task-level size only (Fargate): nothing for moto to add up per container.
+            return {"CPU": 0, "MEMORY": 0, "PORTS": [], "PORTS_UDP": []}
+        return original(task_definition)  # a staticmethod in moto
+
+    return requirements
+
+
 def _patch_moto() -> None:
     global _patched
     if _patched:
@@ -296,6 +312,12 @@ def _patch_moto() -> None:
     backend.update_service = _update_service(backend.update_service)
     backend.describe_services = _describe_services(backend.describe_services)
     backend.list_tasks = _list_tasks(backend.list_tasks)
+    eni: Any = ec2_eni.NetworkInterface
+    if not hasattr(eni, "private_dns_name"):
+        eni.private_dns_name = ""  # AWS: no DNS hostname in such a VPC
+    backend._calculate_task_resource_requirements = _task_resource_requirements(
+        backend._calculate_task_resource_requirements
+    )
     response: Any = EC2ContainerServiceResponse
     response.create_service = _respond_create_service(response.create_service)
     _patched = True

@@ -112,7 +112,11 @@ def _object_missing(account: str, bucket: str, key: str) -> bool:
     from moto.s3.models import s3_backends
 
     found = s3_backends[account]["aws"].buckets.get(bucket)
-    return found is not None and found.keys.get(key) is None
+    if found is None:
+        return False
+    # A current delete marker is missing too: S3 "behaves as if the object was deleted".
+    current = found.keys.get(key)
+    return current is None or type(current).__name__ == "FakeDeleteMarker"
 
 
 def _refusal(operation: OperationModel, content_type: str, denial: Denial, method: str) -> Response:

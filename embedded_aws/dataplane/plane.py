@@ -237,7 +237,19 @@ class LocalDataPlane:
             nginx_bin=binary,
             credentials=self._task_role_credentials(),
             task_arn=self._ecs_task_arn or "",
+            fleet_name=self._container_environment("nginx").get("FLEET_NAME", "lattice-ingress"),
         )
+
+    def _container_environment(self, container: str) -> dict[str, str]:
+        """A container's environment in the registered task definition ({} without one)."""
+        arn = self.outputs.get("ProxyTaskDefinitionArn")
+        if not arn:
+            return {}
+        definition = self.embedded.client("ecs").describe_task_definition(taskDefinition=str(arn))
+        for item in definition["taskDefinition"].get("containerDefinitions", []):
+            if item.get("name") == container:
+                return {e["name"]: e["value"] for e in item.get("environment", [])}
+        return {}
 
     def _task_role_credentials(self) -> dict[str, str] | None:
         """The task definition's task role, assumed as ECS would for the containers."""
@@ -319,12 +331,20 @@ class LocalDataPlane:
         definition = self.outputs.get("ProxyTaskDefinitionArn")
         if not cluster or not service or not definition:
             return None
-        started = self.embedded.client("ecs").run_task(
+        ecs = self.embedded.client("ecs")
+        [described] = ecs.describe_services(cluster=str(cluster), services=[str(service)])[
+            "services"
+        ]
+        network = described.get("networkConfiguration") or {
+            "awsvpcConfiguration": {"subnets": ["subnet-local"]}
+        }
+        started = ecs.run_task(
             cluster=str(cluster),
             taskDefinition=str(definition),
             launchType="FARGATE",
             group=f"service:{service}",
             startedBy=deployment_id or "ecs-svc",
+            networkConfiguration=network,
         )
         return str(started["tasks"][0]["taskArn"])
 

@@ -64,6 +64,8 @@ class ProxyTaskSettings:
     # The ECS task ARN the fetcher reports under (fleet/<task id>.json); empty = no reports.
     task_arn: str = ""
     poller_stale_intervals: int = 4
+    # The Fleet dimension of the task's metrics (the task definition's FLEET_NAME).
+    fleet_name: str = "lattice-ingress"
 
 
 class ProxyTask:
@@ -210,6 +212,7 @@ class ProxyTask:
             "LATTICE_INGRESS_TASK_ARN": self.task_arn,
             "FETCH_ONLY": "1" if fetch_only else "0",
             "POLLER_STALE_INTERVALS": str(s.poller_stale_intervals),
+            "FLEET_NAME": s.fleet_name,
         }
 
     def _spawn(
