@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 from runtime_helpers import eventually
 
 from embedded_aws.dataplane import plane as plane_module
@@ -27,6 +28,7 @@ from embedded_aws.executions import run_execution, wait_idle
 from embedded_aws.iam.authorizer import CALLS
 from embedded_aws.iam.credentials import identity_policies
 from embedded_aws.iam.policy import AuthRequest, evaluate
+from lattice_ingress_cli.main import cli
 
 pytestmark = pytest.mark.dataplane
 
@@ -186,6 +188,32 @@ def test_given_reload_mode_when_a_service_is_published_then_the_run_waits_for_th
         Bucket=fleet.outputs["ConfigBucketName"], Key=f"fleet/{task_arn.rsplit('/', 1)[-1]}.json"
     )
     assert json.loads(report["Body"].read())["servingVersionId"] == version
+
+
+def test_given_the_fleet_when_status_is_asked_then_it_shows_the_version_each_task_serves(
+    fleet: FleetStack, tmp_path: Path
+) -> None:
+    outputs_file = tmp_path / "outputs.json"
+    outputs_file.write_text(json.dumps(fleet.outputs))
+    version = fleet.embedded.client("s3").head_object(
+        Bucket=fleet.outputs["ConfigBucketName"], Key=fleet.outputs["ConfigObjectKey"]
+    )["VersionId"]
+    task_arn = fleet.plane.ecs_task_arn
+
+    as_json = CliRunner().invoke(
+        cli, ["status", "--output", "json", "--outputs", str(outputs_file)]
+    )
+    as_table = CliRunner().invoke(cli, ["status", "--outputs", str(outputs_file)])
+
+    assert as_json.exit_code == 0, as_json.output
+    [task] = json.loads(as_json.stdout)["fleet"]
+    assert task["taskArn"] == task_arn and task["taskId"] == task_arn.rsplit("/", 1)[-1]
+    assert task["servingVersionId"] == version and task["current"] is True
+    assert task["lastDecision"] == "applied"
+    assert as_table.exit_code == 0, as_table.output
+    assert "Fleet (config version each proxy task serves)" in as_table.stdout
+    [row] = [line for line in as_table.stdout.splitlines() if task["taskId"] in line]
+    assert version in row and "yes" in row
 
 
 def alarm_breached(cloudwatch: Any, alarm: dict[str, Any]) -> bool:
