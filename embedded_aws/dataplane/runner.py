@@ -107,11 +107,10 @@ class ProxyTask:
         behind the NLB); an invalid download is rejected by `serve` like any other. With
         `task_arn` the task takes that new identity: its reporter restarts under it.
         """
-        if task_arn is not None and task_arn != self.task_arn:
-            self.task_arn = task_arn
-            if self._fetcher is not None:
-                _terminate(self._fetcher)
-            self._fetcher = self._spawn("fetch")
+        renamed = task_arn is not None and task_arn != self.task_arn
+        if renamed and self._fetcher is not None:
+            _terminate(self._fetcher)  # the old task's reporter goes with it
+            self._fetcher = None
         fetch = self._spawn("fetch", rollout_mode="redeploy", fetch_only=True)
         try:
             returncode = fetch.wait(timeout=timeout)
@@ -122,6 +121,26 @@ class ProxyTask:
             raise ProxyTaskError(f"config fetch for the new deployment failed ({returncode})")
         if self._server is not None and self._server.poll() is None:
             self._server.send_signal(signal.SIGHUP)  # serve: check the download now
+        if renamed and task_arn is not None:
+            # A new task reports only what it started with: the new download, decided on.
+            self._wait_for_decision(timeout)
+            self.task_arn = task_arn
+            self._fetcher = self._spawn("fetch")
+
+    def _wait_for_decision(self, timeout: float) -> None:
+        """Until serve's status names the downloaded version (applied or rejected)."""
+        version_file = self.shared_dir / "incoming" / "version"
+        status_file = self.shared_dir / "status" / "applied.json"
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with contextlib.suppress(OSError, json.JSONDecodeError):
+                wanted = version_file.read_text().strip()
+                if json.loads(status_file.read_text()).get("versionId") == wanted:
+                    return
+            if not self.serving:
+                raise ProxyTaskError(f"serve exited; see {self.log_path}")
+            time.sleep(_POLL_SECONDS)
+        raise ProxyTaskError(f"serve did not decide on the new download in {timeout}s")
 
     # -- observation -------------------------------------------------------------------
     @property
