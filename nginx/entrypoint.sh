@@ -46,9 +46,11 @@ STATUS_DIR="${STATUS_DIR:-$SHARED_DIR/status}"
 FLEET_PREFIX="${FLEET_PREFIX:-fleet/}"
 FLEET_NAME="${FLEET_NAME:-lattice-ingress}"
 METRICS_NAMESPACE="${METRICS_NAMESPACE:-LatticeIngress/Fleet}"
-# The poller is stale after this many missed polls; PollerStale repeats at most every
-# STALE_METRIC_SECONDS while it stays stale (one alarm datapoint per period is enough).
+# The poller is stale after this many missed polls, and never sooner than
+# POLLER_STALE_MIN_SECONDS (an aws CLI call can take seconds on a busy task); PollerStale
+# repeats at most every STALE_METRIC_SECONDS while it stays stale (one datapoint a period).
 POLLER_STALE_INTERVALS="${POLLER_STALE_INTERVALS:-4}"
+POLLER_STALE_MIN_SECONDS="${POLLER_STALE_MIN_SECONDS:-60}"
 STALE_METRIC_SECONDS="${STALE_METRIC_SECONDS:-60}"
 # Locally the data plane names the task; on ECS the task metadata endpoint does.
 TASK_ARN="${LATTICE_INGRESS_TASK_ARN:-}"
@@ -265,7 +267,9 @@ check_poller() {
     beat_at=$(cat "$STATUS_DIR/heartbeat" 2>/dev/null || echo 0)
     case "$beat_at" in '' | *[!0-9]*) beat_at=0 ;; esac
     age=$(($(now) - beat_at))
-    if [ "$age" -le $((POLLER_STALE_INTERVALS * CONFIG_POLL_SECONDS)) ]; then
+    limit=$((POLLER_STALE_INTERVALS * CONFIG_POLL_SECONDS))
+    [ "$limit" -lt "$POLLER_STALE_MIN_SECONDS" ] && limit="$POLLER_STALE_MIN_SECONDS"
+    if [ "$age" -le "$limit" ]; then
         [ "$STALE_SINCE" = 0 ] || log INFO poller_recovered "the config poller reports again" "age=${age}s"
         STALE_SINCE=0
         return 0

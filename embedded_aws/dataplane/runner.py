@@ -64,6 +64,9 @@ class ProxyTaskSettings:
     # The ECS task ARN the fetcher reports under (fleet/<task id>.json); empty = no reports.
     task_arn: str = ""
     poller_stale_intervals: int = 4
+    # Locally 10 s, not the task's 60 s: tests wait for it (a CLI call on a busy machine
+    # still fits).
+    poller_stale_min_seconds: int = 10
     # The Fleet dimension of the task's metrics (the task definition's FLEET_NAME).
     fleet_name: str = "lattice-ingress"
 
@@ -231,6 +234,7 @@ class ProxyTask:
             "LATTICE_INGRESS_TASK_ARN": self.task_arn,
             "FETCH_ONLY": "1" if fetch_only else "0",
             "POLLER_STALE_INTERVALS": str(s.poller_stale_intervals),
+            "POLLER_STALE_MIN_SECONDS": str(s.poller_stale_min_seconds),
             "FLEET_NAME": s.fleet_name,
         }
 

@@ -5,6 +5,8 @@ the emulated ECS), the real ASL and handlers.
 - a run waits until every running task reports the config version it published;
 - a task that rejects the config fails the run, naming the task, and raises the
   ProxyConfigRejectedAlarm's metric over its threshold (EMF from the task's log);
+- a task whose poller died fails the run after its bounded wait, naming the task, and
+  raises the ProxyPollerStaleAlarm's metric (last: the task stays without its poller);
 - the FleetStatus function's policy is least privilege (every call allowed, every
   statement needed).
 """
@@ -12,6 +14,8 @@ the emulated ECS), the real ASL and handlers.
 from __future__ import annotations
 
 import json
+import os
+import signal
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -140,7 +144,12 @@ def fleet(embedded: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[F
     stack = LocalStack(
         embedded=embedded,
         template=TEMPLATE,
-        params={**LocalDataPlane.reserve(embedded), "RolloutMode": "reload"},
+        # 10 looks at the fleet (1 s apart locally) before a run gives up on a task.
+        params={
+            **LocalDataPlane.reserve(embedded),
+            "RolloutMode": "reload",
+            "RolloutMaxPolls": "10",
+        },
         dataplane=True,
     )
     try:
@@ -216,8 +225,7 @@ def test_given_the_fleet_when_status_is_asked_then_it_shows_the_version_each_tas
     assert version in row and "yes" in row
 
 
-def alarm_breached(cloudwatch: Any, alarm: dict[str, Any]) -> bool:
-    """The alarm's own definition evaluated on its metric (moto stores alarms, evaluates none)."""
+def _statistics(cloudwatch: Any, alarm: dict[str, Any]) -> list[float]:
     now = datetime.now(UTC)
     period = int(alarm["Period"])
     stats = cloudwatch.get_metric_statistics(
@@ -229,9 +237,18 @@ def alarm_breached(cloudwatch: Any, alarm: dict[str, Any]) -> bool:
         Period=period,
         Statistics=[alarm["Statistic"]],
     )
-    values = [point[alarm["Statistic"]] for point in stats["Datapoints"]]
+    return [float(point[alarm["Statistic"]]) for point in stats["Datapoints"]]
+
+
+def alarm_breached(cloudwatch: Any, alarm: dict[str, Any]) -> bool:
+    """The alarm's own definition evaluated on its metric (moto stores alarms, evaluates none)."""
     assert alarm["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
-    return any(value >= alarm["Threshold"] for value in values)
+    return any(value >= alarm["Threshold"] for value in _statistics(cloudwatch, alarm))
+
+
+def datapoints(cloudwatch: Any, alarm: dict[str, Any]) -> float:
+    """How much of the alarm's metric there is in its window (to see it grow)."""
+    return sum(_statistics(cloudwatch, alarm))
 
 
 def test_given_reload_mode_when_a_task_rejects_the_config_then_the_run_names_it_and_the_alarm_fires(
@@ -241,12 +258,16 @@ def test_given_reload_mode_when_a_task_rejects_the_config_then_the_run_names_it_
     [alarm] = cloudwatch.describe_alarms(AlarmNames=[fleet.resource("ProxyConfigRejectedAlarm")])[
         "MetricAlarms"
     ]
-    assert not alarm_breached(cloudwatch, alarm)
+    before = datapoints(cloudwatch, alarm)
     service_id = fleet.associate(f"{REJECT_MARKER}-{uuid.uuid4().hex[:6]}")
 
     try:
         execution = fleet.reconcile()
-        breached = eventually(lambda: alarm_breached(cloudwatch, alarm), attempts=200, interval=0.1)
+        breached = eventually(
+            lambda: datapoints(cloudwatch, alarm) > before and alarm_breached(cloudwatch, alarm),
+            attempts=200,
+            interval=0.1,
+        )
     finally:
         fleet.dissociate(service_id)
 
@@ -312,3 +333,31 @@ def test_given_a_task_without_report_then_it_is_pending_and_the_policy_is_least_
                 ).allowed
             ]
             assert refused, f"statement not needed: {statement}"
+
+
+def test_given_the_poller_died_when_a_run_publishes_then_it_names_the_task_and_the_alarm_fires(
+    fleet: FleetStack,
+) -> None:
+    cloudwatch = fleet.embedded.client("cloudwatch")
+    [alarm] = cloudwatch.describe_alarms(AlarmNames=[fleet.resource("ProxyPollerStaleAlarm")])[
+        "MetricAlarms"
+    ]
+    before = datapoints(cloudwatch, alarm)
+    fetcher = fleet.plane.task._fetcher  # the config-fetcher container dies
+    assert fetcher is not None
+    os.killpg(fetcher.pid, signal.SIGKILL)
+    fleet.associate(f"fleet-{uuid.uuid4().hex[:6]}")
+
+    execution = fleet.reconcile()
+    breached = eventually(
+        lambda: datapoints(cloudwatch, alarm) > before and alarm_breached(cloudwatch, alarm),
+        attempts=300,
+        interval=0.1,
+    )
+
+    task_id = fleet.plane.ecs_task_arn.rsplit("/", 1)[-1]
+    assert execution["status"] == "FAILED"
+    assert execution["error"] == "FleetNotConvergedError"
+    assert "after 10 looks" in execution["cause"] and task_id in execution["cause"]
+    assert breached
+    assert fleet.plane.task.serving  # nginx keeps serving its last config

@@ -112,7 +112,9 @@ def test_given_the_poller_dies_when_serving_then_serve_emits_poller_stale(
 ) -> None:
     port = free_port()
     versioned(simple_config(tmp_path, port, "v1"))
-    task = make_task(rollout_mode="reload", poller_stale_intervals=1).start()
+    task = make_task(
+        rollout_mode="reload", poller_stale_intervals=1, poller_stale_min_seconds=0
+    ).start()
     task.wait_until_listening(port)
     assert task.events("poller_stale") == []
 
