@@ -104,6 +104,8 @@ ACTIONS: dict[tuple[str, str], tuple[Need, ...]] = {
     ("sqs", "SendMessage"): (
         Need("sqs:SendMessage", "arn:{partition}:sqs:{region}:{account}:{QueueUrl}"),
     ),
+    # SecretId as the caller passes it: the control plane passes the secret's full ARN.
+    ("secretsmanager", "GetSecretValue"): (Need("secretsmanager:GetSecretValue", "{SecretId}"),),
     ("sts", "GetCallerIdentity"): (),  # needs no permission
 }
 

@@ -179,6 +179,14 @@ def _delete_bucket_policy(ctx: DeployContext, logical_id: str, created: Created)
         ctx.client("s3").delete_bucket_policy(Bucket=created.properties["Bucket"])
 
 
+@deleter("AWS::SecretsManager::Secret")
+def _delete_secret(ctx: DeployContext, logical_id: str, created: Created) -> None:
+    with contextlib.suppress(ctx.client("secretsmanager").exceptions.ResourceNotFoundException):
+        ctx.client("secretsmanager").delete_secret(
+            SecretId=created.physical_id, ForceDeleteWithoutRecovery=True
+        )
+
+
 @deleter("AWS::DynamoDB::Table")
 def _delete_table(ctx: DeployContext, logical_id: str, created: Created) -> None:
     ctx.client("dynamodb").delete_table(TableName=created.physical_id)
