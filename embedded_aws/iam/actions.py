@@ -32,6 +32,7 @@ ZONE = "arn:{partition}:route53:::hostedzone/{HostedZoneId}"
 TABLE = "arn:{partition}:dynamodb:{region}:{account}:table/{TableName}"
 ECS_SERVICE = "arn:{partition}:ecs:{region}:{account}:service/{cluster}/{service}"
 FUNCTION = "arn:{partition}:lambda:{region}:{account}:function:{FunctionName}"
+PREFIX_LIST = "arn:{partition}:ec2:{region}:{account}:prefix-list/{PrefixListId}"
 
 ACTIONS: dict[tuple[str, str], tuple[Need, ...]] = {
     # ---- S3 (HeadObject is authorised as GetObject; a versionId needs ...Version) -----
@@ -79,6 +80,10 @@ ACTIONS: dict[tuple[str, str], tuple[Need, ...]] = {
     ),
     ("vpc-lattice", "ListServices"): (Need("vpc-lattice:ListServices"),),
     ("ec2", "DescribeVpcEndpointAssociations"): (Need("ec2:DescribeVpcEndpointAssociations"),),
+    # Managed prefix lists (the client CIDRs custom resource); Describe* is account-wide.
+    ("ec2", "DescribeManagedPrefixLists"): (Need("ec2:DescribeManagedPrefixLists"),),
+    ("ec2", "GetManagedPrefixListEntries"): (Need("ec2:GetManagedPrefixListEntries", PREFIX_LIST),),
+    ("ec2", "ModifyManagedPrefixList"): (Need("ec2:ModifyManagedPrefixList", PREFIX_LIST),),
     # ---- DynamoDB ------------------------------------------------------------------------
     ("dynamodb", "GetItem"): (Need("dynamodb:GetItem", TABLE),),
     ("dynamodb", "PutItem"): (Need("dynamodb:PutItem", TABLE),),
