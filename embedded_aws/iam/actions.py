@@ -94,6 +94,11 @@ ACTIONS: dict[tuple[str, str], tuple[Need, ...]] = {
         Need("ecs:DescribeServices", ECS_SERVICE.replace("{service}", "{services}")),
     ),
     ("ecs", "UpdateService"): (Need("ecs:UpdateService", ECS_SERVICE),),
+    # ListTasks names no task: policies scope it with the ecs:cluster condition key.
+    ("ecs", "ListTasks"): (Need("ecs:ListTasks"),),
+    ("ecs", "DescribeTasks"): (
+        Need("ecs:DescribeTasks", "arn:{partition}:ecs:{region}:{account}:task/{cluster}/{tasks}"),
+    ),
     # ---- Lambda, SNS, Step Functions, STS ----------------------------------------------
     ("lambda", "Invoke"): (Need("lambda:InvokeFunction", FUNCTION),),
     ("sns", "Publish"): (Need("sns:Publish", "{TopicArn}"),),
@@ -141,6 +146,7 @@ PARAMS = {
     ("ecs", "cluster"): _last_segment,
     ("ecs", "service"): _last_segment,
     ("ecs", "services"): _last_segment,
+    ("ecs", "tasks"): _last_segment,
     ("route53", "Id"): _last_path_segment,
     ("route53", "HostedZoneId"): _last_path_segment,
     ("sqs", "QueueUrl"): _last_path_segment,
