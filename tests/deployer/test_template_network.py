@@ -39,9 +39,12 @@ def endpoint_stack(embedded: Any) -> Any:
     stack.stop()
 
 
-def group(stack: Any, description_start: str) -> dict[str, Any]:
-    groups = stack.embedded.client("ec2").describe_security_groups()["SecurityGroups"]
-    return next(g for g in groups if g["Description"].startswith(description_start))
+def group(stack: Any, logical_id: str) -> dict[str, Any]:
+    """This stack's group (other stacks of the session have groups of the same kind)."""
+    group_id = stack.deployment.resources[logical_id].physical_id
+    ec2 = stack.embedded.client("ec2")
+    [found] = ec2.describe_security_groups(GroupIds=[group_id])["SecurityGroups"]
+    return found
 
 
 def prefix_list_cidrs(stack: Any, prefix_list_id: str) -> list[str]:
@@ -58,7 +61,7 @@ def test_given_60_client_cidrs_of_both_families_when_deployed_then_nlb_group_adm
 ) -> None:
     """Through one prefix list per family (no CIDR rule at all), on both listener ports."""
     ec2 = endpoint_stack.embedded.client("ec2")
-    rules = group(endpoint_stack, "lattice-ingress NLBs")["IpPermissions"]
+    rules = group(endpoint_stack, "NlbClientsSecurityGroup")["IpPermissions"]
     assert not [r for r in rules if r.get("IpRanges") or r.get("Ipv6Ranges")]
     referenced = {(r["FromPort"], p["PrefixListId"]) for r in rules for p in r["PrefixListIds"]}
     lists = ec2.describe_managed_prefix_lists(PrefixListIds=sorted({p for _, p in referenced}))
@@ -95,7 +98,7 @@ def test_given_endpoint_mode_when_deployed_then_tasks_may_send_http_and_tls_into
     endpoint_stack: Any,
 ) -> None:
     outputs = endpoint_stack.outputs
-    rules = group(endpoint_stack, "lattice-ingress proxy tasks")["IpPermissionsEgress"]
+    rules = group(endpoint_stack, "ProxyTaskSecurityGroup")["IpPermissionsEgress"]
 
     to_vpc = {
         r["FromPort"] for r in rules for x in r.get("IpRanges", []) if x["CidrIp"] == VPC_CIDR
