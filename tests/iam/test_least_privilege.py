@@ -38,6 +38,7 @@ FUNCTIONS = (
     "RestoreConfig",
     "ConfigBootstrap",
     "Converge",
+    "ClientPrefixLists",
 )
 # Statements only the stack's update and deletion use (the run here creates the stack and
 # reconciles); each is proven needed by the test named beside it, which fails without it.

@@ -287,6 +287,14 @@ def _update_security_group(
     return Created(old.resource_type, old.physical_id, dict(old.attributes))
 
 
+@deleter("AWS::EC2::PrefixList")
+def _delete_prefix_list(ctx: DeployContext, logical_id: str, created: Created) -> None:
+    try:
+        ctx.client("ec2").delete_managed_prefix_list(PrefixListId=created.physical_id)
+    except ClientError as exc:
+        _ignore_missing(exc, "InvalidPrefixListID.NotFound")
+
+
 @deleter("AWS::EC2::SecurityGroupIngress")
 def _delete_security_group_ingress(ctx: DeployContext, logical_id: str, created: Created) -> None:
     props = created.properties

@@ -48,3 +48,15 @@ class ConfigStoreError(LatticeIngressError):
 
 class LeaseError(LatticeIngressError):
     """The DynamoDB lease could not be read or written (not: the lease is busy)."""
+
+
+class FleetReadError(LatticeIngressError):
+    """The proxy service's tasks or their reports (fleet/ on S3) could not be read."""
+
+
+class FleetRejectedConfigError(LatticeIngressError):
+    """A running proxy task rejected the published config (nginx -t failed on it)."""
+
+
+class FleetNotConvergedError(LatticeIngressError):
+    """Not every running proxy task applied the published config within the wait budget."""
