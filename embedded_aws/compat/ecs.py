@@ -18,6 +18,8 @@ no new PRIMARY, no draining ACTIVE deployment and no rolloutState progression. H
   `{"service": "<name>", "reason": "..."}`) or `fail_next_rollout()` in-process.
   `DELETE` on the same path forgets pending failures. Only deployments started by
   UpdateService consume a planned failure.
+- `hold_rollouts()` keeps every rollout IN_PROGRESS until `release_rollouts()` (a test's
+  "slow rollout", without timing).
 
 Progress is applied lazily, whenever DescribeServices or UpdateService reads the service.
 """
@@ -66,6 +68,7 @@ _lock = threading.RLock()
 _rollouts: dict[str, Rollout] = {}
 _planned_failures: list[PlannedFailure] = []
 _patched = False
+_held = False
 
 
 # -- public in-process API -----------------------------------------------------------------
@@ -85,6 +88,19 @@ def finish_rollouts_now() -> None:
     with _lock:
         for rollout in _rollouts.values():
             rollout.done_at = 0.0
+
+
+def hold_rollouts() -> None:
+    """No rollout finishes until `release_rollouts()`: a deterministic slow deployment."""
+    global _held
+    with _lock:
+        _held = True
+
+
+def release_rollouts() -> None:
+    global _held
+    with _lock:
+        _held = False
 
 
 def rollout_seconds() -> float:
@@ -112,7 +128,7 @@ def _take_planned_failure(service_name: str) -> str | None:
 def settle(service: Any) -> None:
     """Finish the PRIMARY deployment's rollout if it is due."""
     with _lock:
-        if not service.deployments:
+        if not service.deployments or _held:
             return
         primary = service.deployments[0]
         rollout = _rollouts.get(primary["id"])

@@ -16,6 +16,7 @@ from lattice_ingress.models.errors import InvalidChangeBatchError
 from lattice_ingress.models.requests import SyncDnsRequest
 from lattice_ingress.models.results import SyncDnsResult
 from lattice_ingress.observability import MetricName, logger, metrics
+from lattice_ingress.reconcile.fencing import fence
 from lattice_ingress.settings import Settings
 
 INLINE_CONFLICTS = 100
@@ -33,6 +34,7 @@ def sync_dns(request: SyncDnsRequest, settings: Settings, invocation_id: str) ->
         comment = f"lattice-ingress {settings.owner_id}"
         refused: dict[str, str] = {}
         for batch in batches:
+            fence(settings, request.holder)  # a run that lost the lease writes no batch
             refused.update(isolate_refused(batch, lambda groups: _apply(zone_id, groups, comment)))
         plan = without_refused(plan, refused)
     return report(settings, request, zone_id, plan, len(batches), invocation_id)
