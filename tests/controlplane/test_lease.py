@@ -236,3 +236,114 @@ def test_given_another_config_since_ours_when_restoring_then_it_is_left_in_place
     assert payload["restoredVersionId"] is None
     assert "not this run's" in payload["skipped"]
     assert control_plane.config_versions() == versions
+
+
+# -- nothing lost, nothing unbounded ------------------------------------------------------------
+def _wait_for_only(control_plane: ControlPlane, execution_arn: str) -> None:
+    """Until `execution_arn` is the only execution running (the deferred ones have ended)."""
+    deadline = time.monotonic() + IDLE_TIMEOUT_SECONDS
+    from embedded_aws.compat import cloudtrail
+
+    cloudtrail.wait_for_delivery()
+    while time.monotonic() < deadline:
+        running = {e["executionArn"] for e in control_plane.executions("RUNNING")}
+        if running == {execution_arn}:
+            return
+        time.sleep(POLL_SECONDS)
+    raise StackTimeoutError("deferred executions never ended")
+
+
+def test_given_a_pass_requested_during_a_run_when_the_run_fails_then_that_pass_follows(
+    control_plane,
+):
+    from embedded_aws.compat import ecs
+
+    control_plane.wait_idle()
+    broken = f"{control_plane.unique('doomed')}.{control_plane.domain}"
+    late = f"{control_plane.unique('late')}.{control_plane.domain}"
+    ecs.fail_next_rollout()
+    ecs.hold_rollouts()
+    try:
+        control_plane.create_service(broken.split(".")[0], broken)
+        run_a = _wait_for_state(control_plane, "WaitForRollout")
+        # A trigger while A waits: deferred, it leaves one pending pass with the lease.
+        control_plane.create_service(late.split(".")[0], late)
+        _wait_for_only(control_plane, run_a)
+    finally:
+        ecs.release_rollouts()
+        ecs.clear_planned_failures()
+    ended_a = _wait_for_end(control_plane, run_a)
+    control_plane.wait_idle()
+
+    assert ended_a["error"] == "RolloutFailedError"
+    assert "ContinueAfterRolloutFailure" in _entered(control_plane, run_a)
+    # The pending pass ran in a fresh execution: the late service is published.
+    assert late in control_plane.config_text()
+    assert control_plane.record_target(control_plane.consumer_zone_id, late) is not None
+
+
+def test_given_passes_requested_beyond_the_cap_then_a_new_execution_continues(control_plane):
+    """samconfig.toml's local MaxPassesPerExecution is 2."""
+    from embedded_aws.compat import ecs
+
+    control_plane.wait_idle()
+    domains = [f"{control_plane.unique(f'cap{i}')}.{control_plane.domain}" for i in range(3)]
+    ecs.hold_rollouts()
+    try:
+        control_plane.create_service(domains[0].split(".")[0], domains[0])
+        run_a = _wait_for_state(control_plane, "WaitForRollout")
+        for second_pass in (1, 2):
+            # A trigger during pass n: pass n+1 is requested.
+            control_plane.create_service(domains[second_pass].split(".")[0], domains[second_pass])
+            _wait_for_only(control_plane, run_a)
+            ecs.release_rollouts(keep_holding=True)
+            if second_pass == 1:
+                deadline = time.monotonic() + IDLE_TIMEOUT_SECONDS
+                while _entered(control_plane, run_a).count("WaitForRollout") < 2 or (
+                    _entered(control_plane, run_a).count("StartRollout") < 2
+                ):
+                    if time.monotonic() > deadline:
+                        raise StackTimeoutError("the second pass never rolled out")
+                    time.sleep(POLL_SECONDS)
+    finally:
+        ecs.release_rollouts()
+    ended_a = _wait_for_end(control_plane, run_a)
+    control_plane.wait_idle()
+
+    assert ended_a["status"] == "SUCCEEDED"
+    entered = _entered(control_plane, run_a)
+    assert entered.count("Discover") == 2, "the execution ran more passes than its cap"
+    assert "ContinueAtPassCap" in entered
+    config = control_plane.config_text()
+    assert all(domain in config for domain in domains)
+
+
+def test_given_the_trigger_rules_then_undeliverable_events_go_to_an_alarmed_queue(control_plane):
+    events = control_plane.client("events")
+    sqs = control_plane.client("sqs")
+    rules = events.list_rule_names_by_target(TargetArn=control_plane.state_machine_arn)["RuleNames"]
+    assert len(rules) >= 2  # the Lattice API call rule and the schedule
+    dead_letter_arns = set()
+    for rule in rules:
+        (target,) = events.list_targets_by_rule(Rule=rule)["Targets"]
+        assert target["RetryPolicy"]["MaximumRetryAttempts"] > 0
+        dead_letter_arns.add(target["DeadLetterConfig"]["Arn"])
+        rule_arn = events.describe_rule(Name=rule)["Arn"]
+        (queue_arn,) = dead_letter_arns
+        queue_url = sqs.get_queue_url(QueueName=queue_arn.rsplit(":", 1)[-1])["QueueUrl"]
+        policy = json.loads(
+            sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["Policy"])["Attributes"][
+                "Policy"
+            ]
+        )
+        (statement,) = policy["Statement"]
+        assert statement["Principal"] == {"Service": "events.amazonaws.com"}
+        pattern = statement["Condition"]["ArnLike"]["aws:SourceArn"]
+        assert rule_arn.startswith(pattern.rstrip("*"))
+    alarms = control_plane.client("cloudwatch").describe_alarms()["MetricAlarms"]
+    queue_name = next(iter(dead_letter_arns)).rsplit(":", 1)[-1]
+    assert any(
+        alarm["Namespace"] == "AWS/SQS"
+        and {"Name": "QueueName", "Value": queue_name} in alarm["Dimensions"]
+        for alarm in alarms
+    )
