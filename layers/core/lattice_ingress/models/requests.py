@@ -47,6 +47,8 @@ class SyncDnsRequest(_FencedWrite):
     zone: Literal["consumer", "proxy"]
     catalog: S3ObjectRef
     dry_run: bool = False
+    # Routes before names: only the deletions (names withdrawn before their routes go).
+    withdraw_only: bool = False
 
 
 class RenderConfigRequest(_FencedWrite):

@@ -8,6 +8,7 @@ from lattice_ingress.adapters import route53
 from lattice_ingress.adapters.clients import client
 from lattice_ingress.adapters.s3_store import get_catalog, put_json
 from lattice_ingress.logic.batching import batch_groups, flatten, isolate_refused
+from lattice_ingress.logic.dns_phases import withdrawals_only
 from lattice_ingress.logic.dns_plan import plan_zone
 from lattice_ingress.logic.dns_records import RecordMode, consumer_records, proxy_records
 from lattice_ingress.models.catalog import Catalog, S3ObjectRef
@@ -29,6 +30,8 @@ def sync_dns(request: SyncDnsRequest, settings: Settings, invocation_id: str) ->
     zone_id = settings.zone_id(request.zone)
     catalog = get_catalog(client("s3"), request.catalog)
     plan = build_plan(settings, request.zone, zone_id, catalog)
+    if request.withdraw_only:
+        plan = withdrawals_only(plan)
     batches = batch_groups(plan.groups)
     if not request.dry_run and batches:
         comment = f"lattice-ingress {settings.owner_id}"
