@@ -109,10 +109,14 @@ def _bucket_policy(account: str, bucket: str | None) -> str | None:
 
 
 def _object_missing(account: str, bucket: str, key: str) -> bool:
-    from moto.s3.models import s3_backends
+    from moto.s3.models import FakeDeleteMarker, s3_backends
 
     found = s3_backends[account]["aws"].buckets.get(bucket)
-    return found is not None and found.keys.get(key) is None
+    if found is None:
+        return False
+    # A delete marker as the current version: S3 "behaves as if the object was deleted".
+    current = found.keys.get(key)
+    return current is None or isinstance(current, FakeDeleteMarker)
 
 
 def _refusal(operation: OperationModel, content_type: str, denial: Denial, method: str) -> Response:

@@ -188,6 +188,9 @@ class _Worker:
                 env=env,
                 cwd=cwd,
                 stdin=subprocess.DEVNULL,
+                # The function's log stream is the embedded stack's stderr: its stdout is
+                # reserved for what the CLI prints (`local serve`'s ready line, JSON).
+                stdout=sys.stderr.fileno(),
                 pass_fds=(request_read, response_write),
             )
         finally:

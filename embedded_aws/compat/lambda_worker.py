@@ -10,7 +10,7 @@ Protocol, one JSON line each way per invocation:
             "logGroup", "logStream"}
   response {"payload": <JSON text>, "errored": bool}
 The handler's module is imported at the first invocation and kept, as in a warm container;
-its stdout/stderr are the parent's (Lambda's log stream).
+its stdout and stderr are the parent's stderr (Lambda's log stream).
 """
 
 from __future__ import annotations

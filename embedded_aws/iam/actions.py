@@ -93,6 +93,9 @@ ACTIONS: dict[tuple[str, str], tuple[Need, ...]] = {
     ("lambda", "Invoke"): (Need("lambda:InvokeFunction", FUNCTION),),
     ("sns", "Publish"): (Need("sns:Publish", "{TopicArn}"),),
     ("stepfunctions", "StartExecution"): (Need("states:StartExecution", "{stateMachineArn}"),),
+    ("stepfunctions", "ListExecutions"): (Need("states:ListExecutions", "{stateMachineArn}"),),
+    ("stepfunctions", "DescribeExecution"): (Need("states:DescribeExecution", "{executionArn}"),),
+    ("stepfunctions", "StopExecution"): (Need("states:StopExecution", "{executionArn}"),),
     ("sqs", "SendMessage"): (
         Need("sqs:SendMessage", "arn:{partition}:sqs:{region}:{account}:{QueueUrl}"),
     ),

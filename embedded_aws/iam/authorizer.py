@@ -204,7 +204,10 @@ def authorize(
         # (or a wildcard action) allows; a policy scoped to resources never matches it.
         action = f"{actions.iam_prefix(service)}:{operation}"
         needs = (actions.Need(action),)
-        unmapped = f" (the embedded AWS has no IAM mapping for {service} {operation}: add a row to {ACTIONS_FILE})"
+        unmapped = (
+            f" (the embedded AWS has no IAM mapping for {service} {operation}: "
+            f"add a row to {ACTIONS_FILE})"
+        )
     else:
         unmapped = ""
     env = {"partition": "aws", "region": region, "account": account}

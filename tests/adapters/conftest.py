@@ -49,7 +49,9 @@ class Account:
         backend = get_backend("vpc-lattice")["123456789012"][REGION]
         item = backend.service_network_service_associations[assoc["id"]]
         item.custom_domain_name = domain or ""
-        item.dns_entry.domain_name = f"{name}-{service['id'][4:]}.7d67968.vpc-lattice-svcs.on.aws"
+        item.dns_entry.domain_name = (
+            f"{name}-{service['id'][4:]}.7d67968.vpc-lattice-svcs.{REGION}.on.aws"
+        )
         item.status = status
         return str(service["id"])
 
@@ -63,7 +65,7 @@ class Account:
                 REGION, "123456789012", self.network_id, f"svc-bulk{index:013d}", "t", None
             )
             assoc.custom_domain_name = domain
-            assoc.dns_entry.domain_name = f"bulk{index}.7d67968.vpc-lattice-svcs.on.aws"
+            assoc.dns_entry.domain_name = f"bulk{index}.7d67968.vpc-lattice-svcs.{REGION}.on.aws"
             backend.service_network_service_associations[assoc.id] = assoc
 
     def backend(self) -> Any:

@@ -159,7 +159,7 @@ def test_given_services_when_reconciled_then_good_published_and_bad_rejected(
 
     proxy = account.records(account.proxy_zone)
     lattice_name = proxy[("orders.example.com", "CNAME")]["ResourceRecords"][0]["Value"]
-    assert lattice_name.endswith(".vpc-lattice-svcs.on.aws")
+    assert lattice_name.endswith(".vpc-lattice-svcs.us-east-1.on.aws")
     assert ("taken.example.com", "CNAME") in proxy  # free in the proxy zone
     assert result["proxy"]["conflictCount"] == 0
 
@@ -317,6 +317,11 @@ def test_given_conflict_when_synced_then_conflict_metric_emitted(
     assert emf and emf[-1]["DnsConflicts"] == [1.0]
 
 
+ENDPOINT_NAME = (
+    "vpce-0123456789abcdef0-snsa-0123456789abcdef0.7d67968.vpc-lattice-svcs.us-east-1.on.aws"
+)
+
+
 def test_given_endpoint_mode_when_reconciled_then_proxy_zone_targets_endpoint_names(
     account: Account, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -339,7 +344,7 @@ def test_given_endpoint_mode_when_reconciled_then_proxy_zone_targets_endpoint_na
                         "AssociatedResourceArn": (
                             f"arn:aws:vpc-lattice:us-east-1:123456789012:service/{service_id}"
                         ),
-                        "DnsEntry": {"DnsName": "svc.vpce-0123.on.aws", "HostedZoneId": "ZVPCE"},
+                        "DnsEntry": {"DnsName": ENDPOINT_NAME, "HostedZoneId": "ZVPCE"},
                     }
                 ]
             },
@@ -348,12 +353,10 @@ def test_given_endpoint_mode_when_reconciled_then_proxy_zone_targets_endpoint_na
         result = reconcile()
 
     proxy = account.records(account.proxy_zone)
-    assert proxy[("orders.example.com", "CNAME")]["ResourceRecords"] == [
-        {"Value": "svc.vpce-0123.on.aws"}
-    ]
+    assert proxy[("orders.example.com", "CNAME")]["ResourceRecords"] == [{"Value": ENDPOINT_NAME}]
     assert ("unexposed.example.com", "CNAME") not in proxy
     assert [r["domain"] for r in result["discovery"]["rejected"]] == ["unexposed.example.com"]
-    assert "svc.vpce-0123.on.aws" in config_text(account)
+    assert ENDPOINT_NAME in config_text(account)
 
 
 def test_given_5000_services_when_dry_run_then_results_stay_small(account: Account) -> None:
@@ -372,11 +375,11 @@ def test_given_5000_services_when_dry_run_then_results_stay_small(account: Accou
 def test_given_dualstack_nlb_when_reconciled_then_aaaa_beside_a_and_removed_with_it(
     account: Account, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from lattice_ingress.settings import clear_settings_cache
+    from lattice_ingress.settings import get_settings
 
     monkeypatch.setenv("RECORD_TYPE", "ALIAS")
     monkeypatch.setenv("NLB_IP_ADDRESS_TYPE", "dualstack")
-    clear_settings_cache()
+    get_settings.cache_clear()
     account.associate("orders.example.com")
 
     reconcile(run="run-1")
@@ -386,7 +389,7 @@ def test_given_dualstack_nlb_when_reconciled_then_aaaa_beside_a_and_removed_with
     assert a["AliasTarget"] == aaaa["AliasTarget"]
 
     monkeypatch.setenv("NLB_IP_ADDRESS_TYPE", "ipv4")  # the stack updated to IPv4 NLBs
-    clear_settings_cache()
+    get_settings.cache_clear()
     result = reconcile(run="run-2")
 
     assert [e["action"] for e in result["consumer"]["plan"]] == ["update"]

@@ -179,6 +179,23 @@ def test_given_an_aws_sdk_state_machine_when_executed_then_route53_really_has_th
             }
         ),
     )["Role"]["Arn"]
+    # IAM is enforced: the machine's role needs the record write on this zone.
+    served.client("iam").put_role_policy(
+        RoleName=role.rsplit("/", 1)[-1],
+        PolicyName="upsert",
+        PolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Action": "route53:ChangeResourceRecordSets",
+                        "Resource": f"arn:aws:route53:::hostedzone/{zone}",
+                    }
+                ],
+            }
+        ),
+    )
     definition = {
         "StartAt": "Upsert",
         "States": {

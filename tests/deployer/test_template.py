@@ -126,11 +126,15 @@ def test_given_schedules_asked_for_when_deployed_then_the_full_reconcile_fires(
         ]
         assert scheduled["State"] == "ENABLED"
         assert stack.deployment is not None and stack.deployment.scheduler is not None
-        assert stack.deployment.scheduler.fire(scheduled["Name"]) == 1
         sfn = embedded.client("stepfunctions")
-        executions = wait_for(
-            lambda: sfn.list_executions(stateMachineArn=outputs["StateMachineArn"])["executions"]
-        )
-        assert len(executions) == 1
+
+        def executions() -> set[str]:
+            listed = sfn.list_executions(stateMachineArn=outputs["StateMachineArn"])
+            return {e["executionArn"] for e in listed["executions"]}
+
+        before = executions()  # the stack's own convergence pass, started at create
+        assert stack.deployment.scheduler.fire(scheduled["Name"]) == 1
+        started = wait_for(lambda: executions() - before)
+        assert len(started) == 1
     finally:
         stack.stop()

@@ -181,6 +181,29 @@ def test_given_missing_object_when_caller_may_not_list_the_bucket_then_403_else_
     assert missing.value.response["Error"]["Code"] == "404"
 
 
+def test_given_a_delete_marker_as_current_version_then_the_object_is_missing_to_iam(embedded):
+    # A versioned bucket keeps the deleted object's versions, but its current version is a
+    # delete marker: S3 behaves as if the object was deleted, so without s3:ListBucket 403.
+    name = f"iam-ver-{uuid.uuid4().hex[:8]}"
+    root = embedded.client("s3")
+    root.create_bucket(Bucket=name)
+    root.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
+    root.put_object(Bucket=name, Key="nginx.conf", Body=b"events {}")
+    root.delete_object(Bucket=name, Key="nginx.conf")
+    read = {"Effect": "Allow", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{name}/*"}
+    listing = {"Effect": "Allow", "Action": "s3:ListBucket", "Resource": f"arn:aws:s3:::{name}"}
+
+    with pytest.raises(ClientError) as forbidden:
+        _as_role(embedded, _role(embedded, read), "s3").head_object(Bucket=name, Key="nginx.conf")
+    with pytest.raises(ClientError) as missing:
+        _as_role(embedded, _role(embedded, read, listing), "s3").head_object(
+            Bucket=name, Key="nginx.conf"
+        )
+
+    assert forbidden.value.response["Error"]["Code"] == "403"
+    assert missing.value.response["Error"]["Code"] == "404"
+
+
 def test_given_list_grant_conditioned_on_prefix_then_other_prefixes_are_denied(embedded, bucket):
     role = _role(
         embedded,

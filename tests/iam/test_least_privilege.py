@@ -1,7 +1,7 @@
 """Least privilege, proven from real runs: the stack deployed from template.yaml with the
 local data plane, reconciles that take every path that calls AWS (publish, a conflict that
 notifies, a failed rollout that restores and notifies, the proxy task fetching its config),
-then:
+then (the config object deleted by hand in between, so that a pass must republish it):
 
 * no call of any role was refused;
 * every statement of every role is needed: without it, some call made above is refused
@@ -136,6 +136,22 @@ def observed(embedded: Any) -> Iterator[Observed]:
             _wait_idle(embedded, arn)
         finally:
             ecs.clear_planned_failures()
+        # The config object deleted by hand: the next pass must read 404 (which S3 answers
+        # only to a caller allowed s3:ListBucket) and publish it again.
+        embedded.client("s3").delete_object(
+            Bucket=outputs["ConfigBucketName"], Key=outputs["ConfigObjectKey"]
+        )
+        republished = run_execution(
+            embedded.client("stepfunctions"),
+            arn,
+            {},
+            bound_seconds=BOUND_SECONDS,
+            timeout_error=StackTimeout,
+        )
+        assert republished["status"] == "SUCCEEDED", republished
+        embedded.client("s3").head_object(
+            Bucket=outputs["ConfigBucketName"], Key=outputs["ConfigObjectKey"]
+        )
         stack._dataplane.task.wait_for_event("config_fetched", timeout=BOUND_SECONDS)
         roles = _roles(embedded, stack, outputs)
         yield Observed(roles, CALLS.snapshot(), outputs, embedded, domain)

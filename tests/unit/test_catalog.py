@@ -99,7 +99,8 @@ def test_given_same_service_listed_twice_when_built_then_published_once() -> Non
 
 
 def test_given_endpoint_mode_when_built_then_target_is_endpoint_name() -> None:
-    targets = {"svc-1": UpstreamTarget(dns_name="VPCE-1.svc-1.example.aws.", hosted_zone_id="ZE")}
+    endpoint_name = "VPCE-1-SNSA-1.7d67968.vpc-lattice-svcs.us-east-1.on.aws."
+    targets = {"svc-1": UpstreamTarget(dns_name=endpoint_name, hosted_zone_id="ZE")}
 
     catalog = build_catalog(
         "sn-1",
@@ -108,7 +109,9 @@ def test_given_endpoint_mode_when_built_then_target_is_endpoint_name() -> None:
         endpoint_targets=targets,
     )
 
-    assert catalog.routes() == {"a.example.com": "vpce-1.svc-1.example.aws"}
+    assert catalog.routes() == {
+        "a.example.com": "vpce-1-snsa-1.7d67968.vpc-lattice-svcs.us-east-1.on.aws"
+    }
     assert catalog.rejected[0].service_id == "svc-2"
     assert "service network endpoint" in catalog.rejected[0].reason
 
@@ -159,3 +162,22 @@ def test_given_domain_whose_ownership_name_exceeds_route53_limit_then_rejected_w
     assert [r.service_id for r in catalog.rejected] == ["svc-long"]
     reason = catalog.rejected[0].reason
     assert "ownership record" in reason and "267 characters" in reason and "253" in reason
+
+
+def test_given_a_target_that_is_not_a_lattice_name_when_built_then_rejected() -> None:
+    # Only Lattice-generated names may become upstreams: whatever else an API answer (or a
+    # compromised one) carries must never reach the config.
+    catalog = build_catalog(
+        "sn-1",
+        [
+            assoc("svc-good", "good.example.com"),
+            assoc("svc-evil", "evil.example.com", dns="attacker.example.net"),
+            assoc("svc-inject", "inject.example.com", dns="x.on.aws;\n proxy_pass y"),
+        ],
+        ZONES,
+    )
+
+    assert [s.service_id for s in catalog.services] == ["svc-good"]
+    reasons = {r.service_id: r.reason for r in catalog.rejected}
+    assert "is not a VPC Lattice DNS name" in reasons["svc-evil"]
+    assert "control characters" in reasons["svc-inject"]

@@ -8,7 +8,12 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 
 from lattice_ingress.logic.dns_records import registry_name
-from lattice_ingress.logic.names import MAX_NAME_LENGTH, host_name_problem, in_zone
+from lattice_ingress.logic.names import (
+    MAX_NAME_LENGTH,
+    host_name_problem,
+    in_zone,
+    lattice_name_problem,
+)
 from lattice_ingress.models.catalog import (
     Catalog,
     PublishedService,
@@ -53,6 +58,11 @@ def build_catalog(
                 if endpoint_targets is not None
                 else "has no Lattice-generated DNS name"
             )
+        if problem is None:
+            assert target is not None
+            upstream_problem = lattice_name_problem(target.dns_name.rstrip(".").lower())
+            if upstream_problem is not None:
+                problem = f"target {target.dns_name!a} {upstream_problem}"
         if problem is not None:
             rejected.append(_reject(assoc, domain, problem))
             continue

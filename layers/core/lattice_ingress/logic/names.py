@@ -58,3 +58,20 @@ def in_zone(name: str, zone_name: str) -> bool:
 
 def is_apex(name: str, zone_name: str) -> bool:
     return name == normalise_zone_name(zone_name)
+
+
+# Every name Lattice generates for a service ends in vpc-lattice-svcs.<region>.on.aws
+# (a service's own: <name>-<id>.<hex>.vpc-lattice-svcs...; a service-network endpoint's
+# per-service name has more labels before the suffix).
+_LATTICE_NAME = re.compile(r"([a-z0-9-]+\.)+vpc-lattice-svcs\.[a-z]{2}(-[a-z]+)+-[0-9]\.on\.aws")
+
+
+def lattice_name_problem(name: str) -> str | None:
+    """Why `name` is not a Lattice-generated DNS name, or None if it is. Only such names
+    reach the config as upstreams: a crafted target can never point the proxy elsewhere."""
+    problem = host_name_problem(name)
+    if problem is not None:
+        return problem
+    if not _LATTICE_NAME.fullmatch(name):
+        return "is not a VPC Lattice DNS name (...vpc-lattice-svcs.<region>.on.aws)"
+    return None
