@@ -21,7 +21,8 @@ MODULES = (
     "lambda_runtime",  # real handlers, in process
     "events",  # EventBridge -> Step Functions / Lambda targets
     "route53",  # change batches validated and applied atomically
-    "vpclattice",  # DNS names, statuses, missing operations
+    "ram",  # Lattice services shared with other accounts
+    "vpclattice",  # DNS names, statuses, missing operations, shared services
     "cloudtrail",  # "AWS API Call via CloudTrail" events for Lattice calls
     "ecs",  # deployments that roll out
 )

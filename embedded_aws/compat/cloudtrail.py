@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import uuid
 import weakref
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -53,6 +55,22 @@ def is_mutating(operation_name: str) -> bool:
 def wait_for_delivery(timeout: float = 10.0) -> None:
     """Block until every event recorded so far is on its bus."""
     _delivery.submit(lambda: None).result(timeout=timeout)
+
+
+@contextmanager
+def delayed_delivery(timeout: float = 60.0) -> Iterator[None]:
+    """Hold every event recorded inside the block, then deliver them all, in call order.
+
+    CloudTrail delivers within minutes on AWS, so an event can reach EventBridge after
+    calls made later (a service shared and associated before its CreateService event
+    arrives); this lets a test stage exactly that."""
+    released = threading.Event()
+    _delivery.submit(released.wait, timeout)
+    try:
+        yield
+    finally:
+        released.set()
+        wait_for_delivery()
 
 
 # -- record shape -------------------------------------------------------------------------

@@ -44,6 +44,7 @@ from moto.vpclattice.exceptions import ResourceNotFoundException, ValidationExce
 from moto.vpclattice.responses import VPCLatticeResponse
 from werkzeug.wrappers import Request, Response
 
+from embedded_aws.compat import ram
 from embedded_aws.compat.control import control_endpoint, json_response, seconds_from_env
 
 if TYPE_CHECKING:
@@ -72,6 +73,15 @@ class ConflictException(JsonRESTError):
         body = json.loads(self.description)
         body.update(resourceId=resource_id, resourceType=resource_type)
         self.description = json.dumps(body)
+
+
+class AccessDeniedException(JsonRESTError):
+    """AWS's AccessDeniedException (HTTP 403)."""
+
+    code = 403
+
+    def __init__(self, message: str) -> None:
+        super().__init__("AccessDeniedException", message)
 
 
 class FieldValidationException(ValidationException):
@@ -238,6 +248,8 @@ def _service_association_init(original: Callable[..., None]) -> Callable[..., No
         service_network_identifier: str,
         service_identifier: str,
         *args: Any,
+        service: Any = None,
+        service_network: Any = None,
         **kwargs: Any,
     ) -> None:
         original(
@@ -254,8 +266,13 @@ def _service_association_init(original: Callable[..., None]) -> Callable[..., No
         self.arn = (
             f"arn:aws:vpc-lattice:{region}:{account_id}:servicenetworkserviceassociation/{self.id}"
         )
-        self.service = backend.services[service_identifier]
-        self.service_network = backend.service_networks[service_network_identifier]
+        # A service or network shared by another account lives in that account's backend.
+        self.service = service if service is not None else backend.services[service_identifier]
+        self.service_network = (
+            service_network
+            if service_network is not None
+            else backend.service_networks[service_network_identifier]
+        )
         self.dns_entry = self.service.dns_entry
         self.custom_domain_name = self.service.custom_domain_name
         self.status = CREATE_IN_PROGRESS
@@ -329,10 +346,23 @@ def _begin_delete(item: Any) -> None:
 
 
 # -- backend operations moto lacks or gets wrong -------------------------------------------
+def _loaded_backends(region: str) -> list[Any]:
+    """The Lattice backends of every account that has used this Region (without creating any)."""
+    backends = []
+    for regions in list(lattice_models.vpclattice_backends.values()):
+        backend = dict.get(regions, region)
+        if backend is not None:
+            backends.append(backend)
+    return backends
+
+
 def _associations_of(backend: Any, service_id: str) -> list[Any]:
+    """Every association of the service, in any account's network (a shared service can be
+    associated with another account's network, and that association also blocks deletion)."""
     return [
         assoc
-        for assoc in backend.service_network_service_associations.values()
+        for other in _loaded_backends(backend.region_name)
+        for assoc in other.service_network_service_associations.values()
         if assoc.service_id == service_id
     ]
 
@@ -430,8 +460,8 @@ def _domain_taken_in(backend: Any, network_id: str, service: Any) -> Any | None:
             continue
         if assoc.status == DELETE_IN_PROGRESS:
             continue
-        other = backend.services.get(assoc.service_id)
-        if other is not None and (other.custom_domain_name or "").lower() == domain:
+        other = assoc.service
+        if (other.custom_domain_name or "").lower() == domain:
             return assoc
     return None
 
@@ -444,8 +474,15 @@ def _create_association(original: Callable[..., Any]) -> Callable[..., Any]:
         client_token: str = "",
         tags: dict[str, str] | None = None,
     ) -> Any:
-        network = self.get_service_network(_identifier(service_network_identifier))
-        service = self.get_service(_identifier(service_identifier))
+        network, network_backend = _own_or_shared(
+            self, service_network_identifier, "get_service_network"
+        )
+        service, service_backend = _own_or_shared(self, service_identifier, "get_service")
+        if network_backend is not self and service_backend is not self:
+            raise AccessDeniedException(
+                "You cannot associate a service and service network that are shared with you. "
+                "The caller must own either the service or the service network."
+            )
         for assoc in _associations_of(self, service.id):
             if assoc.service_network_id == network.id:
                 raise ConflictException(
@@ -454,7 +491,7 @@ def _create_association(original: Callable[..., Any]) -> Callable[..., Any]:
                     resource_id=assoc.id,
                     resource_type="SERVICE_NETWORK_SERVICE_ASSOCIATION",
                 )
-        taken = _domain_taken_in(self, network.id, service)
+        taken = _domain_taken_in(network_backend, network.id, service)
         if taken is not None:
             raise ConflictException(
                 f"Custom domain name {service.custom_domain_name} is already used by service "
@@ -463,15 +500,46 @@ def _create_association(original: Callable[..., Any]) -> Callable[..., Any]:
                 resource_id=taken.id,
                 resource_type="SERVICE_NETWORK_SERVICE_ASSOCIATION",
             )
-        return original(
-            self,
-            service_network_identifier=network.id,
-            service_identifier=service.id,
-            client_token=client_token,
-            tags=tags,
+        association_type: Any = lattice_models.VPCLatticeServiceNetworkServiceAssociation
+        assoc = association_type(
+            self.region_name,
+            self.account_id,
+            network.id,
+            service.id,
+            client_token,
+            tags,
+            service=service,
+            service_network=network,
         )
+        # "The association is created in the service network account and the association
+        # owner account": one object in both, so either listing shows it and a delete from
+        # either side is seen by both.
+        for backend in {id(self): self, id(network_backend): network_backend}.values():
+            backend.service_network_service_associations[assoc.id] = assoc
+        self.tag_resource(assoc.arn, tags or {})
+        return assoc
 
     return create_service_network_service_association
+
+
+def _own_or_shared(backend: Any, identifier: str, getter: str) -> tuple[Any, Any]:
+    """(resource, backend holding it): the caller's own service or service network, or
+    another account's that its owner shared with the caller through AWS RAM (by ARN: an id
+    names a resource of the caller's account)."""
+    identifier = unquote(identifier or "")
+    owner = identifier.split(":")[4] if identifier.startswith("arn:") else backend.account_id
+    if owner == backend.account_id:
+        return getattr(backend, getter)(_identifier(identifier)), backend
+    if not ram.is_shared_with(identifier, backend.account_id):
+        raise AccessDeniedException(
+            f"User: arn:aws:iam::{backend.account_id}:root is not authorized to perform: "
+            f"vpc-lattice:CreateServiceNetworkServiceAssociation on resource: {identifier} "
+            "because no resource share allows it (its owner must share it with this account "
+            "through AWS RAM)"
+        )
+    owner_backend = _backend(owner, identifier.split(":")[3])
+    settle(owner_backend)
+    return getattr(owner_backend, getter)(_identifier(identifier)), owner_backend
 
 
 # -- response handlers (rest-json; parameters parsed by moto from the botocore model) ------

@@ -91,3 +91,134 @@ def test_member_event_starts_a_pass_and_foreign_event_is_refused(embedded, contr
     assert started_by["account"] == MEMBER
     assert started_by["detail"]["eventName"] == "CreateService"
     assert accepted[0]["status"] == "SUCCEEDED"
+
+
+def test_member_service_shared_with_the_network_owner_is_published_on_its_event(
+    embedded, control_plane, set_rules, admin
+):
+    """A service OWNED BY the member account, shared with this account through RAM and
+    associated with the watched network, is published by the pass its CreateService event
+    starts: records in both zones and a route, upstream its own (member-account) DNS name."""
+    from embedded_aws.compat import cloudtrail
+
+    deploy_spoke(embedded, MEMBER, control_plane.outputs["MemberEventBusArn"])
+    control_plane.wait_idle()
+    name = control_plane.unique("payroll")
+    domain = f"{name}.{control_plane.domain}"
+    member_lattice = account_client(embedded, MEMBER, "vpc-lattice")
+    # The stack's own rules are off, so this account's association event (which would start
+    # a pass of its own) cannot be what publishes the service: only the member event can.
+    set_rules(enabled=False)
+    try:
+        # CloudTrail takes minutes on AWS: the CreateService event arrives after the owner
+        # has shared the service and the network owner has associated it.
+        with cloudtrail.delayed_delivery():
+            service = member_lattice.create_service(name=name, customDomainName=domain)
+            account_client(embedded, MEMBER, "ram").create_resource_share(
+                name=name, resourceArns=[service["arn"]], principals=[embedded.account_id]
+            )
+            control_plane.client("vpc-lattice").create_service_network_service_association(
+                serviceIdentifier=service["arn"],
+                serviceNetworkIdentifier=control_plane.service_network_id,
+            )
+            unpublished = control_plane.record_target(control_plane.consumer_zone_id, domain)
+        executions = control_plane.wait_idle()
+    finally:
+        set_rules(enabled=True)
+
+    assert unpublished is None
+    assert len(executions) == 1
+    started_by = json.loads(
+        control_plane.client("stepfunctions").describe_execution(
+            executionArn=executions[0]["executionArn"]
+        )["input"]
+    )
+    assert (started_by["account"], started_by["detail"]["eventName"]) == (MEMBER, "CreateService")
+    assert executions[0]["status"] == "SUCCEEDED"
+    member_dns = member_lattice.get_service(serviceIdentifier=service["id"])["dnsEntry"]
+    assert control_plane.record_target(control_plane.consumer_zone_id, domain) == (
+        control_plane.consumer_target.lower().rstrip(".")
+    )
+    proxy_target = control_plane.record_target(control_plane.proxy_zone_id, domain)
+    assert proxy_target == member_dns["domainName"]
+    routes = [line.split() for line in control_plane.config_text().splitlines()]
+    assert [domain, f"{member_dns['domainName']};"] in routes  # stream and http maps
+    explained = admin.json("explain", domain)
+    assert explained["published"] is True, explained["reasons"]
+
+
+def test_member_service_not_shared_cannot_join_the_network(embedded, control_plane):
+    """Without a RAM share, the network owner cannot associate a member account's service
+    (the embedded Lattice refuses it as AWS does; lenient moto would look it up and fail
+    differently, or associate it)."""
+    name = control_plane.unique("unshared")
+    service = account_client(embedded, MEMBER, "vpc-lattice").create_service(
+        name=name, customDomainName=f"{name}.{control_plane.domain}"
+    )
+    lattice = control_plane.client("vpc-lattice")
+
+    with pytest.raises(lattice.exceptions.AccessDeniedException):
+        lattice.create_service_network_service_association(
+            serviceIdentifier=service["arn"],
+            serviceNetworkIdentifier=control_plane.service_network_id,
+        )
+
+    listed = lattice.list_service_network_service_associations(
+        serviceNetworkIdentifier=control_plane.service_network_id
+    )["items"]
+    assert service["arn"] not in {item["serviceArn"] for item in listed}
+    control_plane.wait_idle()
+
+
+def test_member_associating_its_service_with_the_shared_network_is_published_on_its_event(
+    embedded, control_plane
+):
+    """The usual layout: the stack's account shares its service network with the member
+    through RAM; the member associates its own service with it. That call's CloudTrail event
+    is the member's, and the spoke-forwarded event's pass publishes the service."""
+    deploy_spoke(embedded, MEMBER, control_plane.outputs["MemberEventBusArn"])
+    lattice = control_plane.client("vpc-lattice")
+    network_arn = lattice.get_service_network(
+        serviceNetworkIdentifier=control_plane.service_network_id
+    )["arn"]
+    control_plane.client("ram").create_resource_share(
+        name=control_plane.unique("network"), resourceArns=[network_arn], principals=[MEMBER]
+    )
+    name = control_plane.unique("ledger")
+    domain = f"{name}.{control_plane.domain}"
+    member_lattice = account_client(embedded, MEMBER, "vpc-lattice")
+    service = member_lattice.create_service(name=name, customDomainName=domain)
+    control_plane.wait_idle()
+    unpublished = control_plane.record_target(control_plane.proxy_zone_id, domain)
+
+    member_lattice.create_service_network_service_association(
+        serviceIdentifier=service["id"], serviceNetworkIdentifier=network_arn
+    )
+    executions = control_plane.wait_idle()
+
+    assert unpublished is None
+    assert len(executions) == 1
+    started_by = json.loads(
+        control_plane.client("stepfunctions").describe_execution(
+            executionArn=executions[0]["executionArn"]
+        )["input"]
+    )
+    assert started_by["account"] == MEMBER
+    assert started_by["detail"]["eventName"] == "CreateServiceNetworkServiceAssociation"
+    assert executions[0]["status"] == "SUCCEEDED"
+    [listed] = [
+        item
+        for item in lattice.list_service_network_service_associations(
+            serviceNetworkIdentifier=control_plane.service_network_id
+        )["items"]
+        if item["serviceArn"] == service["arn"]
+    ]
+    assert listed["createdBy"] == MEMBER
+    member_dns = member_lattice.get_service(serviceIdentifier=service["id"])["dnsEntry"]
+    assert control_plane.record_target(control_plane.consumer_zone_id, domain) == (
+        control_plane.consumer_target.lower().rstrip(".")
+    )
+    proxy_target = control_plane.record_target(control_plane.proxy_zone_id, domain)
+    assert proxy_target == member_dns["domainName"]
+    routes = [line.split() for line in control_plane.config_text().splitlines()]
+    assert [domain, f"{member_dns['domainName']};"] in routes

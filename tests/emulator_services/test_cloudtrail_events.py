@@ -187,3 +187,19 @@ def test_given_rule_when_only_reads_happen_then_no_event(lattice, provisioning, 
 
     assert created == ["CreateService"]
     assert trail() == []
+
+
+def test_given_delayed_delivery_when_calls_made_then_events_arrive_after_the_block_in_order(
+    lattice, provisioning, trail
+):
+    first, second = unique("ct-late-1"), unique("ct-late-2")
+
+    with cloudtrail.delayed_delivery():
+        lattice.create_service(name=first)
+        lattice.create_service(name=second)
+        # Held: the delivery worker cannot finish the events recorded so far.
+        with pytest.raises(TimeoutError):
+            cloudtrail.wait_for_delivery(timeout=1.0)
+
+    names = [e["detail"]["requestParameters"]["name"] for e in _mine(trail(), first, second)]
+    assert names == [first, second]
