@@ -253,6 +253,17 @@ def _wait_for_only(control_plane: ControlPlane, execution_arn: str) -> None:
     raise StackTimeoutError("deferred executions never ended")
 
 
+def _wait_active(control_plane: ControlPlane, service_id: str) -> None:
+    lattice = control_plane.client("vpc-lattice")
+    deadline = time.monotonic() + IDLE_TIMEOUT_SECONDS
+    while time.monotonic() < deadline:
+        items = lattice.list_service_network_service_associations(serviceIdentifier=service_id)
+        if all(item["status"] == "ACTIVE" for item in items["items"]):
+            return
+        time.sleep(POLL_SECONDS)
+    raise StackTimeoutError(f"{service_id} never became ACTIVE")
+
+
 def test_given_a_pass_requested_during_a_run_when_the_run_fails_then_that_pass_follows(
     control_plane,
 ):
@@ -293,8 +304,11 @@ def test_given_passes_requested_beyond_the_cap_then_a_new_execution_continues(co
         control_plane.create_service(domains[0].split(".")[0], domains[0])
         run_a = _wait_for_state(control_plane, "WaitForRollout")
         for second_pass in (1, 2):
-            # A trigger during pass n: pass n+1 is requested.
-            control_plane.create_service(domains[second_pass].split(".")[0], domains[second_pass])
+            # A trigger during pass n: pass n+1 is requested (and finds the service ACTIVE).
+            service_id = control_plane.create_service(
+                domains[second_pass].split(".")[0], domains[second_pass]
+            )
+            _wait_active(control_plane, service_id)
             _wait_for_only(control_plane, run_a)
             ecs.release_rollouts(keep_holding=True)
             if second_pass == 1:
