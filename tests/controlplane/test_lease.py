@@ -293,45 +293,6 @@ def test_given_a_pass_requested_during_a_run_when_the_run_fails_then_that_pass_f
     assert control_plane.record_target(control_plane.consumer_zone_id, late) is not None
 
 
-def test_given_passes_requested_beyond_the_cap_then_a_new_execution_continues(control_plane):
-    """samconfig.toml's local MaxPassesPerExecution is 2."""
-    from embedded_aws.compat import ecs
-
-    control_plane.wait_idle()
-    domains = [f"{control_plane.unique(f'cap{i}')}.{control_plane.domain}" for i in range(3)]
-    ecs.hold_rollouts()
-    try:
-        control_plane.create_service(domains[0].split(".")[0], domains[0])
-        run_a = _wait_for_state(control_plane, "WaitForRollout")
-        for second_pass in (1, 2):
-            # A trigger during pass n: pass n+1 is requested (and finds the service ACTIVE).
-            service_id = control_plane.create_service(
-                domains[second_pass].split(".")[0], domains[second_pass]
-            )
-            _wait_active(control_plane, service_id)
-            _wait_for_only(control_plane, run_a)
-            ecs.release_rollouts(keep_holding=True)
-            if second_pass == 1:
-                deadline = time.monotonic() + IDLE_TIMEOUT_SECONDS
-                while _entered(control_plane, run_a).count("WaitForRollout") < 2 or (
-                    _entered(control_plane, run_a).count("StartRollout") < 2
-                ):
-                    if time.monotonic() > deadline:
-                        raise StackTimeoutError("the second pass never rolled out")
-                    time.sleep(POLL_SECONDS)
-    finally:
-        ecs.release_rollouts()
-    ended_a = _wait_for_end(control_plane, run_a)
-    control_plane.wait_idle()
-
-    assert ended_a["status"] == "SUCCEEDED"
-    entered = _entered(control_plane, run_a)
-    assert entered.count("Discover") == 2, "the execution ran more passes than its cap"
-    assert "ContinueAtPassCap" in entered
-    config = control_plane.config_text()
-    assert all(domain in config for domain in domains)
-
-
 def test_given_the_trigger_rules_then_undeliverable_events_go_to_an_alarmed_queue(control_plane):
     events = control_plane.client("events")
     sqs = control_plane.client("sqs")
