@@ -49,6 +49,8 @@ class AccountFixtures:
             "ProxyHostedZoneId": self.proxy_zone_id,
             "ProxyZoneId": self.proxy_zone_id,
             "DomainName": self.domain,
+            "ConsumerZoneName": self.domain,
+            "ProxyZoneName": self.domain,
             "VpcId": self.vpc_id,
             "ExistingVpcId": self.vpc_id,
             "SubnetIds": private,

@@ -193,6 +193,9 @@ class Resolver:
     region: str = "us-east-1"
     account_id: str = "123456789012"
     stack_name: str = "lattice-ingress"
+    # The UUID of AWS::StackId: new for each created stack (a stack deleted and created
+    # again under the same name gets another), kept by its updates.
+    stack_uuid: str = "00000000-0000-0000-0000-000000000000"
     resources: ResourceLookup = _no_resources
     availability_zones: list[str] = field(default_factory=list)
     conditions: dict[str, bool] = field(default_factory=dict)
@@ -213,7 +216,7 @@ class Resolver:
             "AWS::StackName": self.stack_name,
             "AWS::StackId": (
                 f"arn:{partition}:cloudformation:{self.region}:{self.account_id}"
-                f":stack/{self.stack_name}/00000000-0000-0000-0000-000000000000"
+                f":stack/{self.stack_name}/{self.stack_uuid}"
             ),
             "AWS::Partition": partition,
             "AWS::URLSuffix": "amazonaws.com.cn" if partition == "aws-cn" else "amazonaws.com",
@@ -399,13 +402,34 @@ def references(value: Any) -> set[str]:
     return found
 
 
-def dependencies(logical_id: str, resource: Mapping[str, Any], known: Iterable[str]) -> set[str]:
-    """The resources `logical_id` must wait for: its references plus DependsOn."""
+_SAM_ROLE_OWNERS = frozenset({"AWS::Serverless::Function", "AWS::Serverless::StateMachine"})
+
+
+def implicit_roles(resources: Mapping[str, Mapping[str, Any]]) -> dict[str, str]:
+    """`<LogicalId>Role` -> LogicalId for each SAM function or state machine without a
+    `Role`: SAM generates that role, and a template may refer to it (`!GetAtt XRole.Arn`)."""
+    return {
+        f"{lid}Role": lid
+        for lid, body in resources.items()
+        if body.get("Type") in _SAM_ROLE_OWNERS and not (body.get("Properties") or {}).get("Role")
+    }
+
+
+def dependencies(
+    logical_id: str,
+    resource: Mapping[str, Any],
+    known: Iterable[str],
+    implicit: Mapping[str, str] | None = None,
+) -> set[str]:
+    """The resources `logical_id` must wait for: its references plus DependsOn (a generated
+    role stands for the resource that generates it)."""
     depends_on = resource.get("DependsOn") or []
     if isinstance(depends_on, str):
         depends_on = [depends_on]
     body = {k: v for k, v in resource.items() if k != "DependsOn"}
-    return (references(body) | set(depends_on)) & set(known) - {logical_id}
+    implicit = implicit or {}
+    named = {implicit.get(name, name) for name in references(body) | set(depends_on)}
+    return named & set(known) - {logical_id}
 
 
 def undeclared_references(template: Mapping[str, Any]) -> set[str]:
@@ -414,6 +438,7 @@ def undeclared_references(template: Mapping[str, Any]) -> set[str]:
     declared = (
         set(template.get("Parameters") or {})
         | set(template.get("Resources") or {})
+        | set(implicit_roles(template.get("Resources") or {}))
         | set(PSEUDO_PARAMETERS)
     )
     used = references([template.get(k) for k in ("Resources", "Outputs", "Conditions", "Globals")])
@@ -423,7 +448,8 @@ def undeclared_references(template: Mapping[str, Any]) -> set[str]:
 def creation_order(resources: Mapping[str, Mapping[str, Any]]) -> list[str]:
     """Logical ids in an order where each comes after what it depends on (template order
     otherwise, so deployments are repeatable)."""
-    graph = {lid: dependencies(lid, body, resources) for lid, body in resources.items()}
+    implicit = implicit_roles(resources)
+    graph = {lid: dependencies(lid, body, resources, implicit) for lid, body in resources.items()}
     order: list[str] = []
     state: dict[str, str] = {}
 

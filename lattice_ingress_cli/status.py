@@ -1,4 +1,5 @@
-"""`lattice-ingress status`: parameters, last runs, what is published, rejected, in conflict."""
+"""`lattice-ingress status`: parameters, last runs, what is published, rejected, in conflict,
+and the config version each proxy task serves (`fleet`)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import click
 
 from lattice_ingress.models.dns import PlannedAction
 from lattice_ingress_cli.console import console, print_json, table
+from lattice_ingress_cli.fleet import fleet_state
 from lattice_ingress_cli.runs import recent_runs
 from lattice_ingress_cli.snapshot import Snapshot, take
 from lattice_ingress_cli.stack import Stack, stack_options
@@ -26,6 +28,11 @@ def status(stack: Stack, as_json: bool, run_count: int) -> None:
         "parameters": parameters(snapshot),
         "runs": [run.summary() for run in recent_runs(stack.output("StateMachineArn"), run_count)],
         "config": config_state(snapshot),
+        "fleet": fleet_state(
+            stack,
+            snapshot.settings.config_bucket,
+            snapshot.config.version_id if snapshot.config else None,
+        ),
         **names(snapshot),
     }
     if as_json:
@@ -43,6 +50,23 @@ def status(stack: Stack, as_json: bool, run_count: int) -> None:
         )
     )
     out.print(table("Config", ("item", "value"), report["config"].items()))
+    out.print(
+        table(
+            "Fleet (config version each proxy task serves)",
+            ("task", "started by", "serving version", "current", "last decision", "reported at"),
+            (
+                (
+                    t["taskId"],
+                    t["startedBy"],
+                    t["servingVersionId"],
+                    "yes" if t["current"] else "NO",
+                    f"{t['lastDecision']} {t['lastVersionId'] or ''}".strip(),
+                    t["reportedAt"],
+                )
+                for t in report["fleet"]
+            ),
+        )
+    )
     out.print(
         table(
             "Published",

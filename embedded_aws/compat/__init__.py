@@ -25,6 +25,8 @@ MODULES = (
     "vpclattice",  # DNS names, statuses, missing operations, shared services
     "cloudtrail",  # "AWS API Call via CloudTrail" events for Lattice calls
     "ecs",  # deployments that roll out
+    "ec2",  # prefix lists and security group rule quotas as AWS enforces them
+    "elbv2",  # load balancer and target group IP address types as AWS enforces them
 )
 
 

@@ -23,6 +23,15 @@ no new PRIMARY, no draining ACTIVE deployment and no rolloutState progression. H
   `release_rollouts(keep_holding=True)` lets those finish but holds the next ones.
 
 Progress is applied lazily, whenever DescribeServices or UpdateService reads the service.
+
+ListTasks as ECS answers it: moto ignores `serviceName` (it returns every task of the
+cluster) and lists stopped tasks without being asked. Here a service's tasks are those whose
+group is `service:<name>` (what ECS sets on the tasks a service starts; the local data plane
+registers its task that way), and `desiredStatus` defaults to RUNNING. RunTask of a Fargate
+task definition whose containers set no memory (valid: the task size covers them) no longer
+crashes moto's placement arithmetic: a Fargate task needs no container instance anyway;
+nor does its ENI in a VPC without DNS hostnames (moto then never sets `private_dns_name`,
+which the task's attachment reads).
 """
 
 from __future__ import annotations
@@ -34,6 +43,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from moto.core.utils import utcnow
+from moto.ec2.models import elastic_network_interfaces as ec2_eni
 from moto.ecs import models as ecs_models
 from moto.ecs.responses import EC2ContainerServiceResponse
 from moto.moto_api._internal import mock_random
@@ -278,6 +288,44 @@ def _describe_services(original: Callable[..., Any]) -> Callable[..., Any]:
     return describe_services
 
 
+def _list_tasks(original: Callable[..., Any]) -> Callable[..., Any]:
+    def list_tasks(
+        self: Any,
+        cluster_str: str | None = None,
+        container_instance: str | None = None,
+        family: str | None = None,
+        started_by: str | None = None,
+        service_name: str | None = None,
+        desiredStatus: str | None = None,
+    ) -> Any:
+        tasks = original(
+            self,
+            cluster_str,
+            container_instance,
+            family,
+            started_by,
+            None,
+            desiredStatus or "RUNNING",
+        )
+        if service_name:
+            group = "service:" + service_name.rsplit("/", 1)[-1]
+            tasks = [task for task in tasks if task.group == group]
+        return tasks
+
+    return list_tasks
+
+
+def _task_resource_requirements(original: Callable[..., Any]) -> Callable[..., Any]:
+    def requirements(self: Any, task_definition: Any) -> Any:
+        keys = ("memory", "memoryReservation", "Memory", "MemoryReservation")
+        if any(all(c.get(k) is None for k in keys) for c in task_definition.container_definitions):
+            # Task-level size only (Fargate): nothing for moto to add up per container.
+            return {"CPU": 0, "MEMORY": 0, "PORTS": [], "PORTS_UDP": []}
+        return original(task_definition)  # a staticmethod in moto
+
+    return requirements
+
+
 def _patch_moto() -> None:
     global _patched
     if _patched:
@@ -286,6 +334,13 @@ def _patch_moto() -> None:
     backend.create_service = _create_service(backend.create_service)
     backend.update_service = _update_service(backend.update_service)
     backend.describe_services = _describe_services(backend.describe_services)
+    backend.list_tasks = _list_tasks(backend.list_tasks)
+    eni: Any = ec2_eni.NetworkInterface
+    if not hasattr(eni, "private_dns_name"):
+        eni.private_dns_name = ""  # AWS: no DNS hostname in such a VPC
+    backend._calculate_task_resource_requirements = _task_resource_requirements(
+        backend._calculate_task_resource_requirements
+    )
     response: Any = EC2ContainerServiceResponse
     response.create_service = _respond_create_service(response.create_service)
     _patched = True

@@ -19,6 +19,11 @@ What runs:
   step with the emulated VPC Lattice API (ListServices);
 - in step with ECS: a new deployment of the proxy service (redeploy rollout) makes the task
   fetch, validate and reload; in reload mode the entrypoint's ETag poll does it.
+- the task is registered in the emulated ECS as a running task of the proxy service (group
+  `service:<name>`, startedBy its deployment), so ListTasks/DescribeTasks list it as ECS
+  would; a new deployment replaces it with a new task ARN. The fetcher reports under it.
+- what CloudWatch Logs does with the task's log: EMF records become CloudWatch metrics
+  (`emf.EmfExtractor`), so the stack's fleet alarms can be evaluated.
 """
 
 from __future__ import annotations
@@ -42,6 +47,7 @@ from embedded_aws.dataplane.backends import (
     loopback_address,
 )
 from embedded_aws.dataplane.dns import LocalResolver
+from embedded_aws.dataplane.emf import EmfExtractor
 from embedded_aws.dataplane.nginx_process import find_nginx, stream_module_for
 from embedded_aws.dataplane.runner import (
     ProxyTask,
@@ -93,6 +99,8 @@ class LocalDataPlane:
         self._watcher: threading.Thread | None = None
         self._addresses: dict[str, str] = {}  # service name -> its loopback address
         self._deployment_id: str | None = None
+        self._ecs_task_arn: str | None = None
+        self._emf: EmfExtractor | None = None
 
     # -- before the deploy -------------------------------------------------------------
     @classmethod
@@ -129,7 +137,10 @@ class LocalDataPlane:
         self._sync_services()  # names resolve before nginx's first lookup
         self._workdir = tempfile.TemporaryDirectory(prefix="lattice-dataplane-")
         workdir = Path(self._workdir.name)
+        self._deployment_id = self._primary_deployment()
+        self._ecs_task_arn = self._register_task(self._deployment_id)
         self._task = ProxyTask(self._task_settings(workdir), workdir / "task").start()
+        self._emf = EmfExtractor(self._task.log_path)
         self._watcher = threading.Thread(
             target=self._watch, name="local-dataplane-watch", daemon=True
         )
@@ -147,6 +158,7 @@ class LocalDataPlane:
         if self._task is not None:
             self._task.stop()
             self._task = None
+        self._deregister_task()
         if self._backends is not None:
             self._backends.stop()
             self._backends = None
@@ -174,6 +186,11 @@ class LocalDataPlane:
     def task(self) -> ProxyTask:
         """The emulated proxy task (its entrypoint events show fetches and reloads)."""
         return self._running(self._task)
+
+    @property
+    def ecs_task_arn(self) -> str | None:
+        """The task's ARN in the emulated ECS (what ListTasks of the proxy service answers)."""
+        return self._ecs_task_arn
 
     @property
     def services(self) -> list[StandInService]:
@@ -219,7 +236,20 @@ class LocalDataPlane:
             global_directives=directives,
             nginx_bin=binary,
             credentials=self._task_role_credentials(),
+            task_arn=self._ecs_task_arn or "",
+            fleet_name=self._container_environment("nginx").get("FLEET_NAME", "lattice-ingress"),
         )
+
+    def _container_environment(self, container: str) -> dict[str, str]:
+        """A container's environment in the registered task definition ({} without one)."""
+        arn = self.outputs.get("ProxyTaskDefinitionArn")
+        if not arn:
+            return {}
+        definition = self.embedded.client("ecs").describe_task_definition(taskDefinition=str(arn))
+        for item in definition["taskDefinition"].get("containerDefinitions", []):
+            if item.get("name") == container:
+                return {e["name"]: e["value"] for e in item.get("environment", [])}
+        return {}
 
     def _task_role_credentials(self) -> dict[str, str] | None:
         """The task definition's task role, assumed as ECS would for the containers."""
@@ -237,6 +267,8 @@ class LocalDataPlane:
             try:
                 self._sync_services()
                 self._follow_deployments()
+                if self._emf is not None:
+                    self._emf.drain(self.embedded.client("cloudwatch"))
             except (ClientError, BotoCoreError, ProxyTaskError, StandInBackendsError) as exc:
                 logger.warning("local data plane: %s", exc)
 
@@ -276,12 +308,11 @@ class LocalDataPlane:
             self._addresses[name] = loopback_address(index)
         return self._addresses[name]
 
-    def _follow_deployments(self) -> None:
-        """A new primary deployment of the proxy service = new tasks with the latest config."""
+    def _primary_deployment(self) -> str | None:
         cluster = self.outputs.get("ClusterName")
         service = self.outputs.get("ProxyServiceName")
         if not cluster or not service:
-            return
+            return None
         described = self.embedded.client("ecs").describe_services(
             cluster=str(cluster), services=[str(service)]
         )
@@ -291,15 +322,55 @@ class LocalDataPlane:
             for d in s.get("deployments", [])
             if d.get("status") == "PRIMARY"
         ]
-        if not deployments:
+        return str(deployments[0]["id"]) if deployments else None
+
+    def _register_task(self, deployment_id: str | None) -> str | None:
+        """The emulated ECS's record of our task, as the service's scheduler would start it."""
+        cluster = self.outputs.get("ClusterName")
+        service = self.outputs.get("ProxyServiceName")
+        definition = self.outputs.get("ProxyTaskDefinitionArn")
+        if not cluster or not service or not definition:
+            return None
+        ecs = self.embedded.client("ecs")
+        [described] = ecs.describe_services(cluster=str(cluster), services=[str(service)])[
+            "services"
+        ]
+        network = described.get("networkConfiguration") or {
+            "awsvpcConfiguration": {"subnets": ["subnet-local"]}
+        }
+        started = ecs.run_task(
+            cluster=str(cluster),
+            taskDefinition=str(definition),
+            launchType="FARGATE",
+            group=f"service:{service}",
+            startedBy=deployment_id or "ecs-svc",
+            networkConfiguration=network,
+        )
+        return str(started["tasks"][0]["taskArn"])
+
+    def _deregister_task(self) -> None:
+        arn, self._ecs_task_arn = self._ecs_task_arn, None
+        cluster = self.outputs.get("ClusterName")
+        if arn and cluster:
+            with contextlib.suppress(ClientError, BotoCoreError):
+                self.embedded.client("ecs").stop_task(
+                    cluster=str(cluster), task=arn, reason="local data plane stopped"
+                )
+
+    def _follow_deployments(self) -> None:
+        """A new primary deployment of the proxy service = a new task with the latest config."""
+        deployment_id = self._primary_deployment()
+        if deployment_id is None:
             return
-        deployment_id = str(deployments[0]["id"])
         if self._deployment_id is None:
             self._deployment_id = deployment_id
         elif deployment_id != self._deployment_id:
             self._deployment_id = deployment_id
-            logger.info("local data plane: new deployment %s, reloading", deployment_id)
-            self._running(self._task).redeploy()
+            logger.info("local data plane: new deployment %s, replacing the task", deployment_id)
+            old = self._ecs_task_arn
+            self._deregister_task()
+            self._ecs_task_arn = self._register_task(deployment_id) or old
+            self._running(self._task).redeploy(task_arn=self._ecs_task_arn or "")
 
     @staticmethod
     def _running(value: Any) -> Any:

@@ -61,6 +61,14 @@ class ProxyTaskSettings:
     # The task role's temporary credentials (AWS_ACCESS_KEY_ID, ...), as ECS provides them;
     # None = the dummy root credentials (tests of the entrypoint alone).
     credentials: Mapping[str, str] | None = None
+    # The ECS task ARN the fetcher reports under (fleet/<task id>.json); empty = no reports.
+    task_arn: str = ""
+    poller_stale_intervals: int = 4
+    # Locally 10 s, not the task's 60 s: tests wait for it (a CLI call on a busy machine
+    # still fits).
+    poller_stale_min_seconds: int = 10
+    # The Fleet dimension of the task's metrics (the task definition's FLEET_NAME).
+    fleet_name: str = "lattice-ingress"
 
 
 class ProxyTask:
@@ -74,6 +82,7 @@ class ProxyTask:
         self.log_path = self.workdir / "entrypoint.log"
         self._fetcher: subprocess.Popen[bytes] | None = None
         self._server: subprocess.Popen[bytes] | None = None
+        self.task_arn = settings.task_arn
 
     # -- lifecycle ---------------------------------------------------------------------
     def start(self) -> ProxyTask:
@@ -94,13 +103,18 @@ class ProxyTask:
         self.stop()
 
     # -- rollouts ----------------------------------------------------------------------
-    def redeploy(self, timeout: float = 60.0) -> None:
+    def redeploy(self, timeout: float = 60.0, *, task_arn: str | None = None) -> None:
         """What a new ECS deployment gives a task: a fresh download, validated, applied.
 
         The running nginx is kept and reloaded gracefully (a real task would be replaced
-        behind the NLB); an invalid download is rejected by `serve` like any other.
+        behind the NLB); an invalid download is rejected by `serve` like any other. With
+        `task_arn` the task takes that new identity: its reporter restarts under it.
         """
-        fetch = self._spawn("fetch", rollout_mode="redeploy")
+        renamed = task_arn is not None and task_arn != self.task_arn
+        if renamed and self._fetcher is not None:
+            _terminate(self._fetcher)  # the old task's reporter goes with it
+            self._fetcher = None
+        fetch = self._spawn("fetch", rollout_mode="redeploy", fetch_only=True)
         try:
             returncode = fetch.wait(timeout=timeout)
         except subprocess.TimeoutExpired as exc:
@@ -110,6 +124,26 @@ class ProxyTask:
             raise ProxyTaskError(f"config fetch for the new deployment failed ({returncode})")
         if self._server is not None and self._server.poll() is None:
             self._server.send_signal(signal.SIGHUP)  # serve: check the download now
+        if renamed and task_arn is not None:
+            # A new task reports only what it started with: the new download, decided on.
+            self._wait_for_decision(timeout)
+            self.task_arn = task_arn
+            self._fetcher = self._spawn("fetch")
+
+    def _wait_for_decision(self, timeout: float) -> None:
+        """Until serve's status names the downloaded version (applied or rejected)."""
+        version_file = self.shared_dir / "incoming" / "version"
+        status_file = self.shared_dir / "status" / "applied.json"
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with contextlib.suppress(OSError, json.JSONDecodeError):
+                wanted = version_file.read_text().strip()
+                if json.loads(status_file.read_text()).get("versionId") == wanted:
+                    return
+            if not self.serving:
+                raise ProxyTaskError(f"serve exited; see {self.log_path}")
+            time.sleep(_POLL_SECONDS)
+        raise ProxyTaskError(f"serve did not decide on the new download in {timeout}s")
 
     # -- observation -------------------------------------------------------------------
     @property
@@ -162,7 +196,7 @@ class ProxyTask:
         raise ProxyTaskError(f"nothing listens on {host}:{port} after {timeout}s")
 
     # -- internals ---------------------------------------------------------------------
-    def _environment(self, rollout_mode: RolloutMode) -> dict[str, str]:
+    def _environment(self, rollout_mode: RolloutMode, *, fetch_only: bool) -> dict[str, str]:
         s = self.settings
         venv_bin = str(Path(sys.executable).parent)  # the pinned awscli lives beside python
         return {
@@ -197,15 +231,22 @@ class ProxyTask:
             "NGINX_GLOBAL_DIRECTIVES": s.global_directives,
             # The task ends with this process even if stop() is never called.
             "LATTICE_INGRESS_PARENT_PID": str(os.getpid()),
+            "LATTICE_INGRESS_TASK_ARN": self.task_arn,
+            "FETCH_ONLY": "1" if fetch_only else "0",
+            "POLLER_STALE_INTERVALS": str(s.poller_stale_intervals),
+            "POLLER_STALE_MIN_SECONDS": str(s.poller_stale_min_seconds),
+            "FLEET_NAME": s.fleet_name,
         }
 
-    def _spawn(self, role: str, rollout_mode: RolloutMode | None = None) -> subprocess.Popen[bytes]:
+    def _spawn(
+        self, role: str, rollout_mode: RolloutMode | None = None, *, fetch_only: bool = False
+    ) -> subprocess.Popen[bytes]:
         if not ENTRYPOINT.is_file():
             raise ProxyTaskError(f"entrypoint not found: {ENTRYPOINT}")
         for path in (self.workdir, self.shared_dir, self.conf_dir):
             path.mkdir(parents=True, exist_ok=True)
             path.chmod(0o755)  # nginx workers run unprivileged when the master is root
-        env = self._environment(rollout_mode or self.settings.rollout_mode)
+        env = self._environment(rollout_mode or self.settings.rollout_mode, fetch_only=fetch_only)
         with self.log_path.open("ab") as log:
             # A session of its own: stop() can end nginx with its shell, and nothing else.
             return subprocess.Popen(

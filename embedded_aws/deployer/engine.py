@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -110,6 +111,7 @@ def deploy_stack(
         region=embedded.region,
         account_id=embedded.account_id,
         stack_name=stack_name,
+        stack_uuid=str(uuid.uuid4()),
         resources=lookup,
         availability_zones=_availability_zones(ctx),
     )

@@ -79,6 +79,7 @@ def update_stack(
         region=ctx.region,
         account_id=ctx.account_id,
         stack_name=ctx.stack_name,
+        stack_uuid=ctx.stack_id.rsplit("/", 1)[-1] or Resolver.stack_uuid,
         resources=lookup,
         availability_zones=_availability_zones(ctx),
     )

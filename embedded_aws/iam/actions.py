@@ -32,6 +32,7 @@ ZONE = "arn:{partition}:route53:::hostedzone/{HostedZoneId}"
 TABLE = "arn:{partition}:dynamodb:{region}:{account}:table/{TableName}"
 ECS_SERVICE = "arn:{partition}:ecs:{region}:{account}:service/{cluster}/{service}"
 FUNCTION = "arn:{partition}:lambda:{region}:{account}:function:{FunctionName}"
+PREFIX_LIST = "arn:{partition}:ec2:{region}:{account}:prefix-list/{PrefixListId}"
 
 ACTIONS: dict[tuple[str, str], tuple[Need, ...]] = {
     # ---- S3 (HeadObject is authorised as GetObject; a versionId needs ...Version) -----
@@ -79,6 +80,10 @@ ACTIONS: dict[tuple[str, str], tuple[Need, ...]] = {
     ),
     ("vpc-lattice", "ListServices"): (Need("vpc-lattice:ListServices"),),
     ("ec2", "DescribeVpcEndpointAssociations"): (Need("ec2:DescribeVpcEndpointAssociations"),),
+    # Managed prefix lists (the client CIDRs custom resource); Describe* is account-wide.
+    ("ec2", "DescribeManagedPrefixLists"): (Need("ec2:DescribeManagedPrefixLists"),),
+    ("ec2", "GetManagedPrefixListEntries"): (Need("ec2:GetManagedPrefixListEntries", PREFIX_LIST),),
+    ("ec2", "ModifyManagedPrefixList"): (Need("ec2:ModifyManagedPrefixList", PREFIX_LIST),),
     # ---- DynamoDB ------------------------------------------------------------------------
     ("dynamodb", "GetItem"): (Need("dynamodb:GetItem", TABLE),),
     ("dynamodb", "PutItem"): (Need("dynamodb:PutItem", TABLE),),
@@ -89,6 +94,11 @@ ACTIONS: dict[tuple[str, str], tuple[Need, ...]] = {
         Need("ecs:DescribeServices", ECS_SERVICE.replace("{service}", "{services}")),
     ),
     ("ecs", "UpdateService"): (Need("ecs:UpdateService", ECS_SERVICE),),
+    # ListTasks names no task: policies scope it with the ecs:cluster condition key.
+    ("ecs", "ListTasks"): (Need("ecs:ListTasks"),),
+    ("ecs", "DescribeTasks"): (
+        Need("ecs:DescribeTasks", "arn:{partition}:ecs:{region}:{account}:task/{cluster}/{tasks}"),
+    ),
     # ---- Lambda, SNS, Step Functions, STS ----------------------------------------------
     ("lambda", "Invoke"): (Need("lambda:InvokeFunction", FUNCTION),),
     ("sns", "Publish"): (Need("sns:Publish", "{TopicArn}"),),
@@ -99,6 +109,8 @@ ACTIONS: dict[tuple[str, str], tuple[Need, ...]] = {
     ("sqs", "SendMessage"): (
         Need("sqs:SendMessage", "arn:{partition}:sqs:{region}:{account}:{QueueUrl}"),
     ),
+    # SecretId as the caller passes it: the control plane passes the secret's full ARN.
+    ("secretsmanager", "GetSecretValue"): (Need("secretsmanager:GetSecretValue", "{SecretId}"),),
     ("sts", "GetCallerIdentity"): (),  # needs no permission
 }
 
@@ -134,6 +146,7 @@ PARAMS = {
     ("ecs", "cluster"): _last_segment,
     ("ecs", "service"): _last_segment,
     ("ecs", "services"): _last_segment,
+    ("ecs", "tasks"): _last_segment,
     ("route53", "Id"): _last_path_segment,
     ("route53", "HostedZoneId"): _last_path_segment,
     ("sqs", "QueueUrl"): _last_path_segment,

@@ -112,11 +112,21 @@ def request_parameters(
 
 
 def condition_context(
-    service: str, operation: str, params: Mapping[str, Any], body: bytes
+    service: str,
+    operation: str,
+    params: Mapping[str, Any],
+    body: bytes,
+    env: Mapping[str, str] | None = None,
 ) -> dict[str, list[str]]:
     """The service-specific condition keys of this request (the global ones are added by
     `authorize`)."""
     context: dict[str, list[str]] = {}
+    if service == "ecs" and env is not None:
+        # ecs:cluster is the cluster's ARN, whether the request named it or defaulted it.
+        cluster = str(params.get("cluster") or actions.DEFAULTS[("ecs", "cluster")])
+        if not cluster.startswith("arn:"):
+            cluster = "arn:{partition}:ecs:{region}:{account}:cluster/".format(**env) + cluster
+        context["ecs:cluster"] = [cluster]
     if service == "s3" and operation in ("ListObjects", "ListObjectsV2", "ListObjectVersions"):
         if "Prefix" in params:
             context["s3:prefix"] = [str(params["Prefix"])]
@@ -211,7 +221,7 @@ def authorize(
     else:
         unmapped = ""
     env = {"partition": "aws", "region": region, "account": account}
-    context = condition_context(service, operation, params, body)
+    context = condition_context(service, operation, params, body, env)
     context["aws:SecureTransport"] = ["true"]  # the local endpoint stands in for AWS's TLS one
     context["aws:RequestedRegion"] = [region]
     context["aws:PrincipalAccount"] = [account]

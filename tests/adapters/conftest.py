@@ -17,7 +17,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from lattice_ingress.adapters import clients
+from lattice_ingress.adapters import clients, secrets
 from lattice_ingress.settings import get_settings
 
 REGION = "us-east-1"
@@ -101,6 +101,7 @@ def account(env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Iterator[Ac
     with mock_aws():
         clients.client.cache_clear()
         get_settings.cache_clear()
+        secrets.secret_bytes.cache_clear()
         lattice = boto3.client("vpc-lattice", region_name=REGION)
         route53 = boto3.client("route53", region_name=REGION)
         s3 = boto3.client("s3", region_name=REGION)
@@ -113,6 +114,9 @@ def account(env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Iterator[Ac
             HostedZoneConfig={"PrivateZone": True, "Comment": "proxy"},
             VPC={"VPCRegion": REGION, "VPCId": "vpc-12345678"},
         )
+        secret_arn = boto3.client("secretsmanager", region_name=REGION).create_secret(
+            Name="ownership-key", SecretString="test-ownership-key"
+        )["ARN"]
         s3.create_bucket(Bucket="config-bucket")
         s3.put_bucket_versioning(
             Bucket="config-bucket", VersioningConfiguration={"Status": "Enabled"}
@@ -148,6 +152,7 @@ def account(env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Iterator[Ac
             "LEASE_TABLE": "lease",
             "LEASE_TTL_SECONDS": "300",
             "OWNER_ID": "lattice-ingress-test",
+            "OWNERSHIP_SECRET_ARN": secret_arn,
             "VPC_CIDRS": "10.0.0.0/16",
             "ALLOWED_CLIENT_CIDRS": "0.0.0.0/0",
             "TLS_PORTS": "443",
@@ -158,6 +163,7 @@ def account(env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Iterator[Ac
         yield acct
         clients.client.cache_clear()
         get_settings.cache_clear()
+        secrets.secret_bytes.cache_clear()
 
 
 def load_event(name: str) -> Any:

@@ -13,13 +13,13 @@ from typing import Any, ClassVar
 import pytest
 
 from lattice_ingress.adapters.cfn_response import run_custom_resource
+from lattice_ingress.adapters.secrets import stack_ownership
 from lattice_ingress.logic.dns_records import registry_value
+from lattice_ingress.models.dns import RecordSet
 from lattice_ingress.reconcile.lifecycle import bootstrap_config, withdraw_owned
 from lattice_ingress.settings import Settings
 
 from .conftest import Account
-
-OWNER = "lattice-ingress-test"
 
 
 def put(account: Account, zone: str, name: str, kind: str, value: str) -> None:
@@ -43,14 +43,11 @@ def put(account: Account, zone: str, name: str, kind: str, value: str) -> None:
 
 def test_withdraw_deletes_owned_records_and_nothing_else(account: Account) -> None:
     zone = account.consumer_zone
+    settings = Settings.from_env()
+    ours = RecordSet(name="ours.example.com", type="CNAME", ttl=300, values=("nlb.example.net",))
+    marker = stack_ownership(settings).marker("ours.example.com", "svc-1", [ours])
     put(account, zone, "ours.example.com", "CNAME", "nlb.example.net")
-    put(
-        account,
-        zone,
-        "_lattice-ingress.ours.example.com",
-        "TXT",
-        registry_value(OWNER, "svc-1"),
-    )
+    put(account, zone, "_lattice-ingress.ours.example.com", "TXT", marker.values[0])
     put(account, zone, "theirs.example.com", "CNAME", "nlb.example.net")
     put(
         account,
@@ -60,13 +57,21 @@ def test_withdraw_deletes_owned_records_and_nothing_else(account: Account) -> No
         registry_value("other-stack", "svc-2"),
     )
     put(account, zone, "hand.example.com", "CNAME", "somewhere.example.net")
+    # Our owner id copied beside someone's record: no signature, so not ours to delete.
+    put(
+        account,
+        zone,
+        "_lattice-ingress.hand.example.com",
+        "TXT",
+        registry_value(settings.owner_id, "svc-3"),
+    )
 
-    assert withdraw_owned(zone, OWNER) == 2
+    assert withdraw_owned(zone, settings) == 2
     names = {(name, kind) for name, kind in account.records(zone)}
     assert ("ours.example.com", "CNAME") not in names
     assert ("_lattice-ingress.ours.example.com", "TXT") not in names
     assert {("theirs.example.com", "CNAME"), ("hand.example.com", "CNAME")} <= names
-    assert withdraw_owned(zone, OWNER) == 0  # nothing left: no call, no change
+    assert withdraw_owned(zone, settings) == 0  # nothing left: no call, no change
 
 
 def test_bootstrap_publishes_the_deny_all_config_once(account: Account) -> None:

@@ -66,7 +66,7 @@ def test_given_the_containers_then_nginx_starts_only_after_the_first_download(
     assert nginx["DependsOn"] == [
         {
             "ContainerName": "config-fetcher",
-            "Condition": {"Fn::If": ["IsRedeploy", "SUCCESS", "HEALTHY"]},
+            "Condition": "HEALTHY",
         }
     ]
     assert nginx["EntryPoint"] == ["/bin/sh", "/shared/entrypoint.sh"]
@@ -136,14 +136,16 @@ def test_given_the_task_then_it_is_arm64_fargate_with_2_vcpu_4_gib_by_default(
     }
 
 
-def test_given_the_task_role_then_it_reads_only_the_config_object(
+def test_given_the_task_role_then_it_reads_the_config_object_and_writes_only_fleet_reports(
     resources: dict[str, Any],
 ) -> None:
-    [statement] = statements(resources["ProxyTaskRole"])
+    read, report = statements(resources["ProxyTaskRole"])
 
-    assert statement["Effect"] == "Allow"
-    assert sorted(statement["Action"]) == ["s3:GetObject", "s3:GetObjectVersion"]
-    assert statement["Resource"] == {"Fn::Sub": "${ConfigBucket.Arn}/${ConfigObjectKey}"}
+    assert read["Effect"] == "Allow" and report["Effect"] == "Allow"
+    assert sorted(read["Action"]) == ["s3:GetObject", "s3:GetObjectVersion"]
+    assert read["Resource"] == {"Fn::Sub": "${ConfigBucket.Arn}/${ConfigObjectKey}"}
+    assert report["Action"] == "s3:PutObject"
+    assert report["Resource"] == {"Fn::Sub": "${ConfigBucket.Arn}/fleet/*"}
 
 
 def test_given_the_data_plane_roles_then_no_action_is_a_wildcard_and_resource_star_is_forced_only(

@@ -17,6 +17,7 @@ from embedded_aws.intrinsics import (
     creation_order,
     parse_template,
     resolve_parameters,
+    undeclared_references,
 )
 
 TEMPLATE = """
@@ -197,6 +198,24 @@ def test_given_ref_getatt_sub_and_dependson_when_ordered_then_dependencies_first
     assert order.index("Prefix") < order.index("Nlb") < order.index("Listener")
     assert order.index("Listener") < order.index("Service")
     assert order.index("Cluster") < order.index("Service")
+
+
+def test_given_a_sam_generated_role_referenced_then_declared_and_ordered_after_its_function() -> (
+    None
+):
+    """SAM lets a template name `<Function>Role` (template.yaml's bucket policy does)."""
+    resources = parse_template(
+        """
+        Policy: {Type: AWS::S3::BucketPolicy, Properties: {P: !GetAtt RenderFunctionRole.Arn}}
+        RenderFunction: {Type: AWS::Serverless::Function, Properties: {Handler: app.h}}
+        Named: {Type: AWS::Serverless::Function, Properties: {Role: arn:aws:iam::1:role/x}}
+        """
+    )
+    order = creation_order(resources)
+    assert order.index("RenderFunction") < order.index("Policy")
+    assert undeclared_references({"Resources": resources}) == set()
+    named = {"Resources": {**resources, "P2": {"Properties": {"A": {"Ref": "NamedRole"}}}}}
+    assert undeclared_references(named) == {"NamedRole"}  # it has a Role: SAM makes none
 
 
 def test_given_a_cycle_when_ordered_then_a_clear_error_names_it() -> None:

@@ -103,6 +103,12 @@ def test_update_sends_update_with_old_properties_and_replacement_deletes_the_old
     )
     updates = [r for r in requests_seen(embedded, log_bucket) if r["RequestType"] == "Update"]
     assert {u["OldResourceProperties"]["Generation"] for u in updates} == {"1", "2"}
+    # AWS::StackId: one UUID for the stack's whole life, another for the next stack (the
+    # owner id of template.yaml's DNS markers is built from it).
+    (stack_id,) = {r["StackId"] for r in requests_seen(embedded, log_bucket)}
+    embedded.client("s3").create_bucket(Bucket=f"{log_bucket}-2")
+    other = deploy(embedded, f"{log_bucket}-2")
+    assert other.context.stack_id.rsplit("/", 1)[-1] != stack_id.rsplit("/", 1)[-1]
     # An unchanged stack is left alone: no request at all.
     before = len(requests_seen(embedded, log_bucket))
     update_stack(stack, {})

@@ -38,12 +38,20 @@ FUNCTIONS = (
     "RestoreConfig",
     "ConfigBootstrap",
     "Converge",
+    "ClientPrefixLists",
 )
 # Statements only the stack's update and deletion use (the run here creates the stack and
 # reconciles); each is proven needed by the test named beside it, which fails without it.
 PROVEN_ELSEWHERE = {
     ("Converge", "states:StopExecution"): "tests/deployer/test_lifecycle.py (deletion)",
     ("Converge", "route53:ChangeResourceRecordSets"): (
+        "tests/deployer/test_lifecycle.py::test_stack_deletion_leaves_no_owned_record"
+    ),
+    # The withdrawal on deletion lists the zone and verifies the markers' signatures.
+    ("Converge", "route53:ListResourceRecordSets"): (
+        "tests/deployer/test_lifecycle.py::test_stack_deletion_leaves_no_owned_record"
+    ),
+    ("Converge", "secretsmanager:GetSecretValue"): (
         "tests/deployer/test_lifecycle.py::test_stack_deletion_leaves_no_owned_record"
     ),
 }

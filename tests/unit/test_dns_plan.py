@@ -11,6 +11,7 @@ from lattice_ingress.logic.dns_records import (
     proxy_records,
     registry_record,
 )
+from lattice_ingress.logic.ownership import Ownership
 from lattice_ingress.models.catalog import PublishedService
 from lattice_ingress.models.dns import (
     AliasTarget,
@@ -20,7 +21,11 @@ from lattice_ingress.models.dns import (
     ZonePlan,
 )
 
-OWNER = "stack-a"
+OWNER = Ownership(
+    "123456789012:us-east-1:6f1c2a9e-4b7d-4e0a-9c3b-2d5e8f7a1b40",
+    b"key-of-stack-a",
+    legacy_owner_id="stack-a",
+)
 NLB = "ext-nlb-123.elb.us-east-1.amazonaws.com"
 NLB_ZONE = "Z26RNL4JYFTOTI"
 ZONE = "example.com"
@@ -37,6 +42,11 @@ def service(domain: str, service_id: str = "svc-1") -> PublishedService:
 
 def cname(name: str, target: str) -> RecordSet:
     return RecordSet(name=name, type="CNAME", ttl=300, values=(target,))
+
+
+def signed(name: str, service_id: str, *held: RecordSet) -> RecordSet:
+    """The marker this stack wrote for `held` at `name`."""
+    return OWNER.marker(name, service_id, held)
 
 
 def desired_consumer(*services: PublishedService) -> list[DesiredRecord]:
@@ -68,15 +78,16 @@ def test_given_empty_zone_when_planned_then_record_and_registry_created() -> Non
     txt = plan.groups[0].changes[1].record.values[0]
     assert parse_registry_value(txt) == {
         "heritage": "lattice-ingress",
-        "owner": OWNER,
+        "owner": OWNER.owner_id,
         "service": "svc-1",
+        "sig": OWNER.signature("orders.example.com", "svc-1", [cname("orders.example.com", NLB)]),
     }
 
 
 def test_given_owned_matching_records_when_planned_then_nothing_to_do() -> None:
     existing = [
         cname("orders.example.com", NLB + "."),
-        registry_record("orders.example.com", OWNER, "svc-1"),
+        signed("orders.example.com", "svc-1", cname("orders.example.com", NLB)),
     ]
 
     plan = plan_zone("consumer", OWNER, desired_consumer(service("orders.example.com")), existing)
@@ -88,17 +99,22 @@ def test_given_owned_matching_records_when_planned_then_nothing_to_do() -> None:
 def test_given_owned_record_with_old_target_when_planned_then_upserted() -> None:
     existing = [
         cname("orders.example.com", "old-nlb.elb.amazonaws.com"),
-        registry_record("orders.example.com", OWNER, "svc-1"),
+        signed(
+            "orders.example.com", "svc-1", cname("orders.example.com", "old-nlb.elb.amazonaws.com")
+        ),
     ]
 
     plan = plan_zone("consumer", OWNER, desired_consumer(service("orders.example.com")), existing)
 
     assert actions(plan) == {"orders.example.com": PlannedAction.UPDATE}
-    assert api_changes(plan) == [("UPSERT", "CNAME", "orders.example.com")]
+    assert api_changes(plan) == [
+        ("UPSERT", "CNAME", "orders.example.com"),
+        ("UPSERT", "TXT", "_lattice-ingress.orders.example.com"),  # re-signed for the new value
+    ]
 
 
 def test_given_owned_name_whose_record_was_deleted_when_planned_then_repaired() -> None:
-    existing = [registry_record("orders.example.com", OWNER, "svc-1")]
+    existing = [signed("orders.example.com", "svc-1", cname("orders.example.com", NLB))]
 
     plan = plan_zone("consumer", OWNER, desired_consumer(service("orders.example.com")), existing)
 
@@ -108,7 +124,7 @@ def test_given_owned_name_whose_record_was_deleted_when_planned_then_repaired() 
 def test_given_owned_name_not_in_catalog_when_planned_then_exactly_owned_records_deleted() -> None:
     existing = [
         cname("gone.example.com", NLB),
-        registry_record("gone.example.com", OWNER, "svc-9"),
+        signed("gone.example.com", "svc-9", cname("gone.example.com", NLB)),
         cname("foreign.example.com", "elsewhere.example.net"),
     ]
 
@@ -220,7 +236,7 @@ def test_given_alias_mode_when_switching_from_cname_then_old_type_deleted_first(
     )
     existing = [
         cname("orders.example.com", NLB),
-        registry_record("orders.example.com", OWNER, "svc-1"),
+        signed("orders.example.com", "svc-1", cname("orders.example.com", NLB)),
     ]
 
     plan = plan_zone("consumer", OWNER, desired, existing)
@@ -228,6 +244,7 @@ def test_given_alias_mode_when_switching_from_cname_then_old_type_deleted_first(
     assert api_changes(plan) == [
         ("DELETE", "CNAME", "orders.example.com"),
         ("UPSERT", "A", "orders.example.com"),
+        ("UPSERT", "TXT", "_lattice-ingress.orders.example.com"),
     ]
 
 
@@ -260,7 +277,7 @@ def test_given_alias_record_listed_with_trailing_dot_when_compared_then_unchange
             type="A",
             alias=AliasTarget(hosted_zone_id=NLB_ZONE, dns_name=NLB.upper() + "."),
         ),
-        registry_record("orders.example.com", OWNER, "svc-1"),
+        signed("orders.example.com", "svc-1", *desired[0].records),
     ]
 
     plan = plan_zone("consumer", OWNER, desired, existing)
@@ -271,7 +288,7 @@ def test_given_alias_record_listed_with_trailing_dot_when_compared_then_unchange
 def test_given_owned_name_moved_to_another_service_when_planned_then_registry_updated() -> None:
     existing = [
         cname("orders.example.com", NLB),
-        registry_record("orders.example.com", OWNER, "svc-old"),
+        signed("orders.example.com", "svc-old", cname("orders.example.com", NLB)),
     ]
 
     plan = plan_zone("consumer", OWNER, desired_consumer(service("orders.example.com")), existing)
@@ -289,9 +306,10 @@ def test_given_5000_new_services_when_planned_and_batched_then_batches_within_li
     batches = batch_changes(plan.groups)
 
     assert len(plan.entries_with(PlannedAction.CREATE)) == 5000
-    # 10,000 elements would fit in 10 batches, but the values bind first: 39 (CNAME) + 57
-    # (TXT) = 96 characters a name, 333 names per 32,000 characters -> 16 batches.
-    assert len(batches) == 16
+    # 10,000 elements would fit in 10 batches, but the values bind first: 39 (CNAME) + 146
+    # (the signed TXT, with an owner id as long as AWS's) = 185 characters a name, 172
+    # names per 32,000 characters -> 30 batches.
+    assert len(batches) == 30
     assert sum(len(batch) for batch in batches) == 10_000
     for batch in batches:
         assert sum(change_cost(c).elements for c in batch) <= 1000
@@ -361,10 +379,8 @@ def test_given_proxy_zone_alias_when_planned_then_aaaa_companion_always() -> Non
 
 def _owned_alias(types: tuple[str, ...]) -> list[RecordSet]:
     alias = AliasTarget(hosted_zone_id=NLB_ZONE, dns_name=NLB)
-    return [
-        *(RecordSet(name="orders.example.com", type=t, alias=alias) for t in types),
-        registry_record("orders.example.com", OWNER, "svc-1"),
-    ]
+    held = [RecordSet(name="orders.example.com", type=t, alias=alias) for t in types]
+    return [*held, signed("orders.example.com", "svc-1", *held)]
 
 
 def test_given_nlb_no_longer_dualstack_when_planned_then_aaaa_deleted() -> None:
@@ -374,7 +390,10 @@ def test_given_nlb_no_longer_dualstack_when_planned_then_aaaa_deleted() -> None:
 
     plan = plan_zone("consumer", OWNER, desired, _owned_alias(("A", "AAAA")))
 
-    assert api_changes(plan) == [("DELETE", "AAAA", "orders.example.com")]
+    assert api_changes(plan) == [
+        ("DELETE", "AAAA", "orders.example.com"),
+        ("UPSERT", "TXT", "_lattice-ingress.orders.example.com"),
+    ]
 
 
 def test_given_nlb_becomes_dualstack_when_planned_then_aaaa_added() -> None:
@@ -384,7 +403,10 @@ def test_given_nlb_becomes_dualstack_when_planned_then_aaaa_added() -> None:
 
     plan = plan_zone("consumer", OWNER, desired, _owned_alias(("A",)))
 
-    assert api_changes(plan) == [("UPSERT", "AAAA", "orders.example.com")]
+    assert api_changes(plan) == [
+        ("UPSERT", "AAAA", "orders.example.com"),
+        ("UPSERT", "TXT", "_lattice-ingress.orders.example.com"),
+    ]
 
 
 def test_given_dualstack_alias_switched_to_cname_then_a_and_aaaa_deleted_first() -> None:
@@ -399,6 +421,7 @@ def test_given_dualstack_alias_switched_to_cname_then_a_and_aaaa_deleted_first()
         ("DELETE", "A", "orders.example.com"),
         ("DELETE", "AAAA", "orders.example.com"),
         ("UPSERT", "CNAME", "orders.example.com"),
+        ("UPSERT", "TXT", "_lattice-ingress.orders.example.com"),
     ]
 
 
@@ -426,3 +449,91 @@ def test_given_owned_alias_beside_foreign_mx_when_switched_to_cname_then_conflic
     assert actions(plan) == {"orders.example.com": PlannedAction.CONFLICT}
     assert plan.groups == ()
     assert "(MX)" in (plan.entries[0].reason or "")
+
+
+# -- ownership that cannot be forged or shared (logic/ownership.py) ----------------------
+FOREIGN_TARGET = "someone-else.example.net"
+
+
+def forged(name: str) -> RecordSet:
+    """What anyone with TXT write can do: copy our owner id (even a signature from another
+    name) beside a record of their own."""
+    stolen = OWNER.signature("other.example.com", "svc-1", [cname("other.example.com", NLB)])
+    value = f'"heritage=lattice-ingress,owner={OWNER.owner_id},service=svc-1,sig={stolen}"'
+    return RecordSet(name=f"_lattice-ingress.{name}", type="TXT", ttl=300, values=(value,))
+
+
+def test_given_forged_marker_beside_foreign_record_when_unlisted_then_conflict_not_delete() -> None:
+    existing = [cname("www.example.com", FOREIGN_TARGET), forged("www.example.com")]
+
+    plan = plan_zone("consumer", OWNER, [], existing)
+
+    assert actions(plan) == {"www.example.com": PlannedAction.CONFLICT}
+    assert plan.groups == ()
+
+
+def test_given_forged_marker_beside_foreign_record_when_in_catalog_then_conflict_not_upsert() -> (
+    None
+):
+    existing = [cname("orders.example.com", FOREIGN_TARGET), forged("orders.example.com")]
+
+    plan = plan_zone("consumer", OWNER, desired_consumer(service("orders.example.com")), existing)
+
+    assert actions(plan) == {"orders.example.com": PlannedAction.CONFLICT}
+    assert plan.groups == ()
+
+
+def test_given_our_record_repointed_by_someone_when_planned_then_conflict_not_overwritten() -> None:
+    ours = cname("orders.example.com", NLB)
+    existing = [
+        cname("orders.example.com", FOREIGN_TARGET),
+        signed("orders.example.com", "svc-1", ours),
+    ]
+
+    for desired in (desired_consumer(service("orders.example.com")), []):
+        plan = plan_zone("consumer", OWNER, desired, existing)
+        assert actions(plan) == {"orders.example.com": PlannedAction.CONFLICT}
+        assert plan.groups == ()
+
+
+def test_given_same_stack_name_other_region_when_planned_then_neither_claims_the_other() -> None:
+    twin = Ownership(
+        "123456789012:eu-west-1:0b8e3d41-7a2c-4f69-8d15-c3e9a4f27b06",
+        b"key-of-twin",
+        legacy_owner_id="stack-a",
+    )
+    theirs = cname("theirs.example.com", NLB)
+    existing = [theirs, twin.marker("theirs.example.com", "svc-7", [theirs])]
+
+    ours = plan_zone("consumer", OWNER, [], existing)
+    wanted = plan_zone("consumer", OWNER, desired_consumer(service("theirs.example.com")), existing)
+
+    assert ours.entries == () and ours.groups == ()
+    assert actions(wanted) == {"theirs.example.com": PlannedAction.CONFLICT}
+    assert wanted.groups == ()
+
+
+def test_given_legacy_marker_and_matching_record_when_planned_then_adopted_by_signing() -> None:
+    existing = [
+        cname("orders.example.com", NLB),
+        registry_record("orders.example.com", "stack-a", "svc-1"),
+    ]
+
+    plan = plan_zone("consumer", OWNER, desired_consumer(service("orders.example.com")), existing)
+
+    assert api_changes(plan) == [("UPSERT", "TXT", "_lattice-ingress.orders.example.com")]
+    assert plan.groups[0].changes[0].record == signed(
+        "orders.example.com", "svc-1", cname("orders.example.com", NLB)
+    )
+
+
+def test_given_legacy_marker_and_other_record_when_planned_then_conflict_never_delete() -> None:
+    existing = [
+        cname("orders.example.com", FOREIGN_TARGET),
+        registry_record("orders.example.com", "stack-a", "svc-1"),
+    ]
+
+    for desired in (desired_consumer(service("orders.example.com")), []):
+        plan = plan_zone("consumer", OWNER, desired, existing)
+        assert actions(plan) == {"orders.example.com": PlannedAction.CONFLICT}
+        assert plan.groups == ()

@@ -43,7 +43,7 @@ def test_given_domains_sharing_a_service_when_rendered_then_one_pool_per_service
             "svc2.abc.vpc-lattice-svcs.us-east-1.on.aws:80",
         ),
     ]
-    assert "keepalive 16;" in text
+    assert "keepalive 64;" in text
     assert "proxy_pass http://$lattice_service;" in text
 
 

@@ -16,6 +16,11 @@ def _ec2_tags(resource_type: str, props: Mapping[str, Any]) -> list[dict[str, An
     return [{"ResourceType": resource_type, "Tags": tags}] if tags else []
 
 
+# Each VPC's Ipv6CidrBlocks attribute, by VPC id: CloudFormation reads that attribute when
+# it is referenced, so a block associated later (AWS::EC2::VPCCidrBlock) must show in it.
+_ipv6_blocks: dict[str, list[str]] = {}
+
+
 @creator("AWS::EC2::VPC")
 def _vpc(ctx: DeployContext, logical_id: str, props: dict[str, Any]) -> Created:
     ec2 = ctx.client("ec2")
@@ -42,8 +47,29 @@ def _vpc(ctx: DeployContext, logical_id: str, props: dict[str, Any]) -> Created:
                 a["AssociationId"] for a in vpc.get("CidrBlockAssociationSet", [])
             ],
             "DefaultSecurityGroup": groups[0]["GroupId"] if groups else "",
-            "Ipv6CidrBlocks": [],
+            "Ipv6CidrBlocks": _ipv6_blocks.setdefault(vpc_id, []),
         },
+    )
+
+
+@creator("AWS::EC2::VPCCidrBlock")
+def _vpc_cidr_block(ctx: DeployContext, logical_id: str, props: dict[str, Any]) -> Created:
+    ec2 = ctx.client("ec2")
+    vpc_id = props["VpcId"]
+    request: dict[str, Any] = {"VpcId": vpc_id}
+    if props.get("AmazonProvidedIpv6CidrBlock"):
+        request["AmazonProvidedIpv6CidrBlock"] = True
+    else:
+        request.update(pick(props, "CidrBlock", "Ipv6CidrBlock"))
+    answer = ec2.associate_vpc_cidr_block(**request)
+    ipv6 = answer.get("Ipv6CidrBlockAssociation") or {}
+    if ipv6.get("Ipv6CidrBlock"):
+        _ipv6_blocks.setdefault(vpc_id, []).append(ipv6["Ipv6CidrBlock"])
+    association = ipv6 or answer.get("CidrBlockAssociation") or {}
+    return Created(
+        "AWS::EC2::VPCCidrBlock",
+        str(association.get("AssociationId", ctx.name(logical_id))),
+        {"Id": str(association.get("AssociationId", ""))},
     )
 
 
@@ -55,6 +81,8 @@ def _subnet(ctx: DeployContext, logical_id: str, props: dict[str, Any]) -> Creat
         **pick(props, "AvailabilityZone", "AvailabilityZoneId"),
         "TagSpecifications": _ec2_tags("subnet", props),
     }
+    if props.get("Ipv6CidrBlock"):
+        request["Ipv6CidrBlock"] = props["Ipv6CidrBlock"]
     subnet = ctx.client("ec2").create_subnet(**request)["Subnet"]
     if props.get("MapPublicIpOnLaunch"):
         ctx.client("ec2").modify_subnet_attribute(
@@ -116,6 +144,29 @@ def _security_group(ctx: DeployContext, logical_id: str, props: dict[str, Any]) 
         "AWS::EC2::SecurityGroup",
         group_id,
         {"GroupId": group_id, "VpcId": props.get("VpcId", "")},
+    )
+
+
+@creator("AWS::EC2::PrefixList")
+def _prefix_list(ctx: DeployContext, logical_id: str, props: dict[str, Any]) -> Created:
+    request: dict[str, Any] = {
+        "PrefixListName": props["PrefixListName"],
+        "AddressFamily": props["AddressFamily"],
+        "MaxEntries": int(props["MaxEntries"]),
+        "TagSpecifications": _ec2_tags("prefix-list", props),
+    }
+    if props.get("Entries"):
+        request["Entries"] = [pick(e, "Cidr", "Description") for e in props["Entries"]]
+    created = ctx.client("ec2").create_managed_prefix_list(**request)["PrefixList"]
+    return Created(
+        "AWS::EC2::PrefixList",
+        created["PrefixListId"],
+        {
+            "PrefixListId": created["PrefixListId"],
+            "Arn": created["PrefixListArn"],
+            "OwnerId": created.get("OwnerId", ""),
+            "Version": str(created.get("Version", 1)),
+        },
     )
 
 
@@ -288,6 +339,7 @@ def _target_group(ctx: DeployContext, logical_id: str, props: dict[str, Any]) ->
             "HealthCheckPort",
             "HealthCheckPath",
             "HealthCheckEnabled",
+            "IpAddressType",
         ),
     }
     for key in (

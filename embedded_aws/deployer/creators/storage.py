@@ -167,3 +167,22 @@ def _queue(ctx: DeployContext, logical_id: str, props: dict[str, Any]) -> Create
         "QueueArn"
     ]
     return Created("AWS::SQS::Queue", url, {"Arn": arn, "QueueName": name, "QueueUrl": url})
+
+
+# -- Secrets Manager -------------------------------------------------------------------
+@creator("AWS::SecretsManager::Secret")
+def _secret(ctx: DeployContext, logical_id: str, props: dict[str, Any]) -> Created:
+    """SecretString, or GenerateSecretString's PasswordLength/ExcludePunctuation generated
+    by Secrets Manager itself (GetRandomPassword) as CloudFormation does. Ref = the ARN."""
+    secrets = ctx.client("secretsmanager")
+    name = props.get("Name") or ctx.name(logical_id, 512)
+    value = props.get("SecretString")
+    generate = props.get("GenerateSecretString")
+    if value is None and generate is not None:
+        value = secrets.get_random_password(
+            **pick(generate, "PasswordLength", "ExcludePunctuation", "ExcludeCharacters")
+        )["RandomPassword"]
+    request: dict[str, Any] = {"Name": name, "SecretString": value or ""}
+    request.update(pick(props, "Description"))
+    arn = secrets.create_secret(**request)["ARN"]
+    return Created("AWS::SecretsManager::Secret", arn, {"Id": arn})

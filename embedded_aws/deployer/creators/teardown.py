@@ -179,6 +179,14 @@ def _delete_bucket_policy(ctx: DeployContext, logical_id: str, created: Created)
         ctx.client("s3").delete_bucket_policy(Bucket=created.properties["Bucket"])
 
 
+@deleter("AWS::SecretsManager::Secret")
+def _delete_secret(ctx: DeployContext, logical_id: str, created: Created) -> None:
+    with contextlib.suppress(ctx.client("secretsmanager").exceptions.ResourceNotFoundException):
+        ctx.client("secretsmanager").delete_secret(
+            SecretId=created.physical_id, ForceDeleteWithoutRecovery=True
+        )
+
+
 @deleter("AWS::DynamoDB::Table")
 def _delete_table(ctx: DeployContext, logical_id: str, created: Created) -> None:
     ctx.client("dynamodb").delete_table(TableName=created.physical_id)
@@ -282,6 +290,14 @@ def _update_security_group(
         if new:
             authorize(GroupId=group_id, IpPermissions=new)
     return Created(old.resource_type, old.physical_id, dict(old.attributes))
+
+
+@deleter("AWS::EC2::PrefixList")
+def _delete_prefix_list(ctx: DeployContext, logical_id: str, created: Created) -> None:
+    try:
+        ctx.client("ec2").delete_managed_prefix_list(PrefixListId=created.physical_id)
+    except ClientError as exc:
+        _ignore_missing(exc, "InvalidPrefixListID.NotFound")
 
 
 @deleter("AWS::EC2::SecurityGroupIngress")

@@ -46,3 +46,4 @@ class MetricName:
     ROLLOUTS_STARTED = "RolloutsStarted"
     ROLLOUTS_FAILED = "RolloutsFailed"
     LEASE_BUSY = "LeaseBusy"
+    FLEET_TASKS_BEHIND = "FleetTasksBehind"

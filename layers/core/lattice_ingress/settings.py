@@ -32,6 +32,9 @@ class Settings(BaseModel):
     service_network_id: str = Field(default="", alias="SERVICE_NETWORK_ID")
     consumer_zone_id: str = Field(default="", alias="CONSUMER_ZONE_ID")
     proxy_zone_id: str = Field(default="", alias="PROXY_ZONE_ID")
+    # The zones' domains as the IAM conditions name them; empty = not checked.
+    consumer_zone_name: str = Field(default="", alias="CONSUMER_ZONE_NAME")
+    proxy_zone_name: str = Field(default="", alias="PROXY_ZONE_NAME")
     consumer_target_dns: str = Field(default="", alias="CONSUMER_TARGET_DNS")
     consumer_target_zone_id: str | None = Field(default=None, alias="CONSUMER_TARGET_ZONE_ID")
     record_type: str = Field(default="CNAME", alias="RECORD_TYPE")
@@ -45,7 +48,11 @@ class Settings(BaseModel):
     catalog_prefix: str = Field(default="catalog/", alias="CATALOG_PREFIX")
     lease_table: str = Field(default="", alias="LEASE_TABLE")
     lease_ttl_seconds: int = Field(default=900, ge=30, alias="LEASE_TTL_SECONDS")
+    # account:Region:stack UUID (template.yaml), unique to the stack; LEGACY_OWNER_ID is the
+    # stack name, the owner id of markers written before ownership was signed.
     owner_id: str = Field(default="lattice-ingress", alias="OWNER_ID")
+    legacy_owner_id: str | None = Field(default=None, alias="LEGACY_OWNER_ID")
+    ownership_secret_arn: str = Field(default="", alias="OWNERSHIP_SECRET_ARN")
     vpc_cidrs: list[str] = Field(default_factory=lambda: ["10.0.0.0/16"], alias="VPC_CIDRS")
     allowed_client_cidrs: list[str] = Field(default_factory=list, alias="ALLOWED_CLIENT_CIDRS")
     tls_ports: list[int] = Field(default_factory=lambda: [443], alias="TLS_PORTS")
@@ -67,6 +74,7 @@ class Settings(BaseModel):
         "resolver",
         "listen_address",
         "notification_topic_arn",
+        "legacy_owner_id",
         mode="before",
     )(_empty_to_none)
 
@@ -112,6 +120,10 @@ class Settings(BaseModel):
 
     def zone_ids(self) -> tuple[str, str]:
         return (self.consumer_zone_id, self.proxy_zone_id)
+
+    def zone_name(self, zone: str) -> str:
+        """`consumer` or `proxy` -> that zone's domain as the stack's parameters name it."""
+        return self.consumer_zone_name if zone == "consumer" else self.proxy_zone_name
 
     def zone_id(self, zone: str) -> str:
         """`consumer` or `proxy` -> that zone's hosted zone id."""

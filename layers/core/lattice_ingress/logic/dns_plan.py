@@ -1,4 +1,7 @@
-"""Plan one zone's changes: converge owned records to the desired set, touch nothing else."""
+"""Plan one zone's changes: converge owned records to the desired set, touch nothing else.
+
+"Owned" is decided by logic/ownership.py: our owner id AND a signature that matches what the
+name holds now. A name that fails either test is reported as a conflict, never changed."""
 
 from __future__ import annotations
 
@@ -6,15 +9,13 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
 from lattice_ingress.logic.dns_records import (
-    HERITAGE,
     MANAGED_TYPES,
     REGISTRY_PREFIX,
     DesiredRecord,
     ZoneReject,
     describe_target,
-    parse_registry_value,
-    registry_record,
 )
+from lattice_ingress.logic.ownership import Ownership, Verdict, canonical
 from lattice_ingress.models.dns import (
     ChangeAction,
     ChangeGroup,
@@ -25,20 +26,28 @@ from lattice_ingress.models.dns import (
     ZonePlan,
 )
 
+ALTERED = (
+    "the name no longer holds what this stack wrote, or its ownership record was not "
+    "written by this stack: left untouched"
+)
+LEGACY_MISMATCH = (
+    "unsigned ownership record of an earlier version, and the name holds something this "
+    "stack would not write: not adopted"
+)
+
 
 def plan_zone(
     zone: str,
-    owner_id: str,
+    ownership: Ownership,
     desired: Sequence[DesiredRecord],
     existing: Iterable[RecordSet],
     rejects: Iterable[ZoneReject] = (),
 ) -> ZonePlan:
     """Compare the desired records with the zone's current records.
 
-    A name is ours when its registry TXT says heritage=lattice-ingress and owner=`owner_id`.
-    Ours and different -> UPSERT (update); ours and gone from the catalog -> DELETE; not
-    ours and occupied (any record, or another owner's registry) -> conflict; free ->
-    CREATE, which Route 53 itself refuses if someone wrote the name since we listed it."""
+    Ours (verified) and different -> UPSERT; ours and gone from the catalog -> DELETE;
+    claimed but not verifiable -> conflict; another owner's or occupied -> conflict; free
+    -> CREATE, which Route 53 itself refuses if someone wrote the name since we listed it."""
     by_name: dict[str, list[RecordSet]] = defaultdict(list)
     for record in existing:
         by_name[record.name].append(record)
@@ -57,7 +66,7 @@ def plan_zone(
     desired_names = {d.name for d in desired}
 
     for item in sorted(desired, key=lambda d: d.name):
-        action, reason, changes = _plan_name(item, by_name, owner_id)
+        action, reason, changes = _plan_name(item, by_name, ownership)
         entries.append(
             PlanEntry(
                 name=item.name,
@@ -72,35 +81,39 @@ def plan_zone(
         if changes:
             groups.append(ChangeGroup(name=item.name, changes=tuple(changes)))
 
-    for name in sorted(_owned_names(by_name, owner_id) - desired_names):
+    for name in sorted(_claimed_names(by_name, ownership) - desired_names):
         registry = _registry(by_name, name)
         assert registry is not None
         ours = [r for r in by_name.get(name, []) if r.type in MANAGED_TYPES]
+        verdict = ownership.verdict(name, registry, ours)
+        entry = PlanEntry(
+            name=name,
+            zone=zone,
+            action=PlannedAction.DELETE,
+            record_type="+".join(r.type for r in ours) if ours else None,
+            target=describe_target(ours[0]) if ours else None,
+            service_id=ownership.marker_service(registry),
+        )
+        if verdict is not Verdict.OURS:
+            reason = ALTERED if verdict is Verdict.ALTERED else LEGACY_MISMATCH
+            entries.append(
+                entry.model_copy(update={"action": PlannedAction.CONFLICT, "reason": reason})
+            )
+            continue
         changes = [RecordChange(action=ChangeAction.DELETE, record=r) for r in ours]
         changes.append(RecordChange(action=ChangeAction.DELETE, record=registry))
-        entries.append(
-            PlanEntry(
-                name=name,
-                zone=zone,
-                action=PlannedAction.DELETE,
-                record_type="+".join(r.type for r in ours) if ours else None,
-                target=describe_target(ours[0]) if ours else None,
-                service_id=parse_registry_value(registry.values[0]).get("service")
-                if registry.values
-                else None,
-            )
-        )
+        entries.append(entry)
         groups.append(ChangeGroup(name=name, changes=tuple(changes)))
 
     return ZonePlan(zone=zone, entries=tuple(entries), groups=tuple(groups))
 
 
 def _plan_name(
-    item: DesiredRecord, by_name: dict[str, list[RecordSet]], owner_id: str
+    item: DesiredRecord, by_name: dict[str, list[RecordSet]], ownership: Ownership
 ) -> tuple[PlannedAction, str | None, list[RecordChange]]:
     name = item.name
     registry = _registry(by_name, name)
-    wanted_txt = registry_record(name, owner_id, item.service_id)
+    wanted_txt = ownership.marker(name, item.service_id, item.records)
     occupants = by_name.get(name, [])
     if registry is None:
         blocking = _blocking(item, occupants)
@@ -114,8 +127,16 @@ def _plan_name(
         create = [RecordChange(action=ChangeAction.CREATE, record=r) for r in item.records]
         create.append(RecordChange(action=ChangeAction.CREATE, record=wanted_txt))
         return PlannedAction.CREATE, None, create
-    if not _owned_by(registry, owner_id):
+    if not ownership.claims(registry):
         return PlannedAction.CONFLICT, "name is registered to another owner", []
+    held = [r for r in occupants if r.type in MANAGED_TYPES]
+    verdict = ownership.verdict(name, registry, held)
+    if verdict is Verdict.LEGACY and canonical(held) != canonical(item.records):
+        return PlannedAction.CONFLICT, LEGACY_MISMATCH, []
+    # ALTERED with nothing left at the name: our records were deleted (drift), and writing
+    # a free name is what a CREATE would do anyway. Anything still there is not ours to move.
+    if verdict is Verdict.ALTERED and (held or _blocking(item, occupants)):
+        return PlannedAction.CONFLICT, ALTERED, []
     foreign = [r for r in occupants if r.type not in MANAGED_TYPES]
     if "CNAME" in item.types and foreign:
         types = ", ".join(sorted({r.type for r in foreign}))
@@ -144,22 +165,15 @@ def _registry(by_name: dict[str, list[RecordSet]], name: str) -> RecordSet | Non
     return None
 
 
-def _owned_by(registry: RecordSet, owner_id: str) -> bool:
-    for value in registry.values:
-        fields = parse_registry_value(value)
-        if fields.get("heritage") == HERITAGE and fields.get("owner") == owner_id:
-            return True
-    return False
-
-
-def _owned_names(by_name: dict[str, list[RecordSet]], owner_id: str) -> set[str]:
-    owned: set[str] = set()
+def _claimed_names(by_name: dict[str, list[RecordSet]], ownership: Ownership) -> set[str]:
+    """Names whose marker names this stack, verified or not (the caller verifies)."""
+    claimed: set[str] = set()
     for name, records in by_name.items():
         if not name.startswith(REGISTRY_PREFIX):
             continue
-        if any(r.type == "TXT" and _owned_by(r, owner_id) for r in records):
-            owned.add(name.removeprefix(REGISTRY_PREFIX))
-    return owned
+        if any(r.type == "TXT" and ownership.claims(r) for r in records):
+            claimed.add(name.removeprefix(REGISTRY_PREFIX))
+    return claimed
 
 
 def _update_changes(

@@ -107,8 +107,11 @@ class ProxyOptions(BaseModel):
     # valid= grows with the catalog to stay within it (the VPC resolver allows 1,024
     # packets per second per network interface).
     dns_query_budget_per_second: int = Field(default=50, ge=1, le=500)
-    # Idle pooled connections kept per Lattice service and worker.
-    upstream_keepalive: int = Field(default=16, ge=1, le=1024)
+    # Idle pooled connections kept per Lattice service and worker. It must cover the
+    # requests one worker has in flight to one service: beyond it, each returning
+    # connection is closed and the next request opens a new one (16 did that under 32
+    # concurrent clients: twice the backend CPU per request; docs/data-plane.md).
+    upstream_keepalive: int = Field(default=64, ge=1, le=1024)
     tls_ports: list[Port] = Field(default_factory=lambda: [443], min_length=1)
     http_port: Port | None = 80
     worker_processes: int | Literal["auto"] = "auto"

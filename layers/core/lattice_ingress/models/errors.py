@@ -53,3 +53,15 @@ class LeaseError(LatticeIngressError):
 class LeaseLostError(LeaseError):
     """This run no longer holds the lease (it expired or another run took it): the run stops
     before writing anything; the holder of the lease publishes instead."""
+
+
+class FleetReadError(LatticeIngressError):
+    """The proxy service's tasks or their reports (fleet/ on S3) could not be read."""
+
+
+class FleetRejectedConfigError(LatticeIngressError):
+    """A running proxy task rejected the published config (nginx -t failed on it)."""
+
+
+class FleetNotConvergedError(LatticeIngressError):
+    """Not every running proxy task applied the published config within the wait budget."""

@@ -62,3 +62,14 @@ class RestoreConfigRequest(_FencedWrite):
 
     version_id: str | None = None
     published_version_id: str | None = None
+
+
+class FleetStatusRequest(_Request):
+    """One look at the fleet while a reload-mode run waits for its config version."""
+
+    cluster: str = Field(min_length=1)
+    service: str = Field(min_length=1)
+    version_id: str | None = None
+    attempt: int = Field(default=0, ge=0)
+    max_attempts: int = Field(default=60, ge=1)
+    max_wait_seconds: int = Field(default=30, ge=1)

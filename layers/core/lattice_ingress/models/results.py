@@ -71,3 +71,14 @@ class RenderResult(_Result):
 class RestoreResult(_Result):
     restored_version_id: str | None
     skipped: str | None = None
+
+
+class FleetStatusResult(_Result):
+    complete: bool
+    attempt: int  # the next attempt's number (the state machine passes it back)
+    wait_seconds: int
+    expected_version_id: str | None
+    tasks: list[dict[str, Any]]
+    applied: list[str]
+    pending: list[str]
+    rejected: list[str]

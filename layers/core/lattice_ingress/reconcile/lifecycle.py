@@ -19,6 +19,7 @@ from typing import Any
 from lattice_ingress.adapters import route53
 from lattice_ingress.adapters.clients import client
 from lattice_ingress.adapters.s3_store import ConfigStore
+from lattice_ingress.adapters.secrets import stack_ownership
 from lattice_ingress.logic.batching import batch_changes
 from lattice_ingress.logic.dns_plan import plan_zone
 from lattice_ingress.logic.nginx_config import ProxyOptions, render_nginx_config
@@ -66,7 +67,7 @@ def converge(event: Mapping[str, Any], settings: Settings) -> tuple[str, dict[st
         if str(props.get("RetainRecordsOnDelete", "false")).lower() == "true":
             logger.info("records retained on delete (RetainRecordsOnDelete)")
             return physical_id, {"Withdrawn": "0", "Stopped": str(stopped)}
-        withdrawn = sum(withdraw_owned(_zone(props, key), settings.owner_id) for key in _ZONE_KEYS)
+        withdrawn = sum(withdraw_owned(_zone(props, key), settings) for key in _ZONE_KEYS)
         return physical_id, {"Withdrawn": str(withdrawn), "Stopped": str(stopped)}
     withdrawn = 0
     if request_type == "Update":
@@ -75,7 +76,7 @@ def converge(event: Mapping[str, Any], settings: Settings) -> tuple[str, dict[st
         for key in _ZONE_KEYS:
             old_zone = _zone(old, key) if old.get(key) else ""
             if old_zone and old_zone not in current:
-                withdrawn += withdraw_owned(old_zone, settings.owner_id)
+                withdrawn += withdraw_owned(old_zone, settings)
     execution = client("stepfunctions").start_execution(
         stateMachineArn=state_machine,
         input="{}",  # a full reconcile, as a manual run
@@ -84,14 +85,15 @@ def converge(event: Mapping[str, Any], settings: Settings) -> tuple[str, dict[st
     return physical_id, {"ExecutionArn": execution, "Withdrawn": str(withdrawn)}
 
 
-def withdraw_owned(zone_id: str, owner_id: str) -> int:
-    """Delete every record this owner holds in the zone (records and their ownership TXT),
-    nothing else; returns the number of changes applied."""
+def withdraw_owned(zone_id: str, settings: Settings) -> int:
+    """Delete every record this stack provably holds in the zone (records and their
+    ownership TXT), nothing else; returns the number of changes applied."""
     existing = route53.list_records(client("route53"), zone_id)
-    plan = plan_zone(zone_id, owner_id, [], existing)
+    plan = plan_zone(zone_id, stack_ownership(settings), [], existing)
     batches = batch_changes(plan.groups)
     if batches:
-        route53.apply_batches(client("route53"), zone_id, batches, f"lattice-ingress {owner_id}")
+        comment = f"lattice-ingress {settings.owner_id}"
+        route53.apply_batches(client("route53"), zone_id, batches, comment)
     changes = sum(len(batch) for batch in batches)
     logger.info("owned records withdrawn", extra={"zoneId": zone_id, "changes": changes})
     return changes

@@ -7,13 +7,15 @@ from aws_lambda_powertools.metrics import MetricUnit
 from lattice_ingress.adapters import route53
 from lattice_ingress.adapters.clients import client
 from lattice_ingress.adapters.s3_store import get_catalog, put_json
+from lattice_ingress.adapters.secrets import stack_ownership
 from lattice_ingress.logic.batching import batch_groups, flatten, isolate_refused
 from lattice_ingress.logic.dns_phases import withdrawals_only
 from lattice_ingress.logic.dns_plan import plan_zone
 from lattice_ingress.logic.dns_records import RecordMode, consumer_records, proxy_records
+from lattice_ingress.logic.names import normalise_zone_name
 from lattice_ingress.models.catalog import Catalog, S3ObjectRef
 from lattice_ingress.models.dns import ChangeGroup, PlannedAction, ZonePlan
-from lattice_ingress.models.errors import InvalidChangeBatchError
+from lattice_ingress.models.errors import InvalidChangeBatchError, SettingsError
 from lattice_ingress.models.requests import SyncDnsRequest
 from lattice_ingress.models.results import SyncDnsResult
 from lattice_ingress.observability import MetricName, logger, metrics
@@ -26,7 +28,13 @@ _CHANGES = (PlannedAction.CREATE, PlannedAction.UPDATE, PlannedAction.DELETE)
 
 def sync_dns(request: SyncDnsRequest, settings: Settings, invocation_id: str) -> SyncDnsResult:
     """`invocation_id` names the S3 object of a plan too large to return inline."""
-    settings.require("consumer_zone_id", "proxy_zone_id", "consumer_target_dns", "owner_id")
+    settings.require(
+        "consumer_zone_id",
+        "proxy_zone_id",
+        "consumer_target_dns",
+        "owner_id",
+        "ownership_secret_arn",
+    )
     zone_id = settings.zone_id(request.zone)
     catalog = get_catalog(client("s3"), request.catalog)
     plan = build_plan(settings, request.zone, zone_id, catalog)
@@ -79,6 +87,14 @@ def without_refused(plan: ZonePlan, refused: dict[str, str]) -> ZonePlan:
 
 def build_plan(settings: Settings, zone: str, zone_id: str, catalog: Catalog) -> ZonePlan:
     zone_name = route53.zone_name(client("route53"), zone_id)
+    configured = normalise_zone_name(settings.zone_name(zone))
+    if configured and configured != zone_name:
+        # IAM only allows writes under the configured name: fail naming the parameter
+        # rather than with an AccessDenied on the first batch.
+        raise SettingsError(
+            f"hosted zone {zone_id} is {zone_name!r}, but the stack's {zone} zone name "
+            f"parameter says {configured!r}"
+        )
     mode = RecordMode(settings.record_type)
     if zone == "consumer":
         desired, rejects = consumer_records(
@@ -92,7 +108,7 @@ def build_plan(settings: Settings, zone: str, zone_id: str, catalog: Catalog) ->
     else:
         desired, rejects = proxy_records(catalog.services, zone_name, mode)
     existing = route53.list_records(client("route53"), zone_id)
-    return plan_zone(zone, settings.owner_id, desired, existing, rejects)
+    return plan_zone(zone, stack_ownership(settings), desired, existing, rejects)
 
 
 def report(

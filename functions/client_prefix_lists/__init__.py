@@ -1,0 +1,1 @@
+"""The client_prefix_lists Lambda function (handler: app.lambda_handler)."""

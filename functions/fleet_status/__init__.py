@@ -1,0 +1,1 @@
+"""The fleet_status Lambda function (handler: app.lambda_handler)."""
