@@ -18,6 +18,9 @@ no new PRIMARY, no draining ACTIVE deployment and no rolloutState progression. H
   `{"service": "<name>", "reason": "..."}`) or `fail_next_rollout()` in-process.
   `DELETE` on the same path forgets pending failures. Only deployments started by
   UpdateService consume a planned failure.
+- `hold_rollouts()` keeps every rollout in progress, and every one started after it,
+  IN_PROGRESS until `release_rollouts()` (a test's "slow rollout", without timing);
+  `release_rollouts(keep_holding=True)` lets those finish but holds the next ones.
 
 Progress is applied lazily, whenever DescribeServices or UpdateService reads the service.
 
@@ -76,6 +79,8 @@ _lock = threading.RLock()
 _rollouts: dict[str, Rollout] = {}
 _planned_failures: list[PlannedFailure] = []
 _patched = False
+_hold_new = False
+_held: set[str] = set()
 
 
 # -- public in-process API -----------------------------------------------------------------
@@ -97,6 +102,22 @@ def finish_rollouts_now() -> None:
             rollout.done_at = 0.0
 
 
+def hold_rollouts() -> None:
+    """No rollout finishes until `release_rollouts()`: a deterministic slow deployment."""
+    global _hold_new
+    with _lock:
+        _hold_new = True
+        _held.update(_rollouts)
+
+
+def release_rollouts(keep_holding: bool = False) -> None:
+    """The held rollouts proceed; with `keep_holding`, rollouts started from now on are held."""
+    global _hold_new
+    with _lock:
+        _held.clear()
+        _hold_new = keep_holding
+
+
 def rollout_seconds() -> float:
     return seconds_from_env(ROLLOUT_SECONDS_ENV, DEFAULT_ROLLOUT_SECONDS)
 
@@ -107,6 +128,8 @@ def _schedule_rollout(deployment_id: str, failure_reason: str | None = None) -> 
         _rollouts[deployment_id] = Rollout(
             done_at=time.monotonic() + rollout_seconds(), failure_reason=failure_reason
         )
+        if _hold_new:
+            _held.add(deployment_id)
 
 
 def _take_planned_failure(service_name: str) -> str | None:
@@ -122,7 +145,7 @@ def _take_planned_failure(service_name: str) -> str | None:
 def settle(service: Any) -> None:
     """Finish the PRIMARY deployment's rollout if it is due."""
     with _lock:
-        if not service.deployments:
+        if not service.deployments or service.deployments[0]["id"] in _held:
             return
         primary = service.deployments[0]
         rollout = _rollouts.get(primary["id"])

@@ -1,4 +1,5 @@
-"""Acquire or release the reconcile lease (one writer at a time, one queued pass)."""
+"""Acquire, renew, release or hand over the reconcile lease (one writer at a time, one
+queued pass, never a lost one)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,11 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from lattice_ingress.adapters.clients import client
 from lattice_ingress.adapters.lease import Lease
 from lattice_ingress.models.requests import LeaseRequest
-from lattice_ingress.models.results import LeaseAcquireResult, LeaseReleaseResult
+from lattice_ingress.models.results import (
+    LeaseAcquireResult,
+    LeaseReleaseResult,
+    LeaseRenewResult,
+)
 from lattice_ingress.observability import MetricName, logger, metrics, tracer
 from lattice_ingress.settings import get_settings
 
@@ -30,6 +35,14 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
             metrics.add_metric(name=MetricName.LEASE_BUSY, unit=MetricUnit.Count, value=1)
         logger.info("lease acquire", extra={"acquired": acquired, "holder": request.holder})
         return LeaseAcquireResult(acquired=acquired).to_output()
+    if request.action == "renew":
+        # LeaseLostError propagates: the state machine stops the run by that name.
+        lease.fence(request.holder)
+        return LeaseRenewResult(held=True).to_output()
+    if request.action == "handover":
+        again = lease.hand_over(request.holder)
+        logger.info("lease handed over", extra={"again": again, "holder": request.holder})
+        return LeaseReleaseResult(again=again).to_output()
     again = lease.release(request.holder)
     logger.info("lease release", extra={"again": again, "holder": request.holder})
     return LeaseReleaseResult(again=again).to_output()

@@ -1,4 +1,5 @@
-"""After a failed rollout, make the previous config version current again."""
+"""After a failed rollout, make the previous config version current again, but only over
+the version this run itself published (never over a newer run's config)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from lattice_ingress.adapters.s3_store import ConfigStore
 from lattice_ingress.models.requests import RestoreConfigRequest
 from lattice_ingress.models.results import RestoreResult
 from lattice_ingress.observability import MetricName, logger, metrics, tracer
+from lattice_ingress.reconcile.fencing import fence
 from lattice_ingress.settings import get_settings
 
 
@@ -27,8 +29,21 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     if not request.version_id:
         # The first config ever failed: there is nothing older to go back to.
         logger.warning("rollout failed and no previous config version exists")
-        return RestoreResult(restored_version_id=None).to_output()
+        return RestoreResult(restored_version_id=None, skipped="no previous version").to_output()
     store = ConfigStore(client("s3"), settings.config_bucket, settings.config_key)
+    fence(settings, request.holder)
+    current = store.current()
+    current_version = current.version_id if current else None
+    if current_version != request.published_version_id:
+        # Someone else's config is current: restoring ours would undo theirs.
+        logger.warning(
+            "config changed since this run published it; not restored",
+            extra={"published": request.published_version_id, "current": current_version},
+        )
+        return RestoreResult(
+            restored_version_id=None,
+            skipped=f"current version {current_version} is not this run's",
+        ).to_output()
     restored = store.restore(request.version_id)
     logger.warning(
         "previous config restored",

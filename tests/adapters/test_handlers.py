@@ -25,12 +25,19 @@ def invoke(name: str, event: Any) -> dict[str, Any]:
 
 
 def reconcile(dry_run: bool = False, run: str = "run-1") -> dict[str, Any]:
-    discovery = invoke("discover", {"dryRun": dry_run, "executionId": f"arn:x:execution:{run}"})
+    """One pass as the state machine runs it: writers prove they hold the lease."""
+    holder = f"arn:x:execution:{run}"
+    fenced: dict[str, Any] = {"dryRun": dry_run} if dry_run else {"dryRun": False, "holder": holder}
+    if not dry_run:
+        assert invoke("lease", {"action": "acquire", "holder": holder}) == {"acquired": True}
+    discovery = invoke("discover", {"dryRun": dry_run, "executionId": holder})
     zones = {
-        zone: invoke("sync_dns", {"zone": zone, "catalog": discovery["catalog"], "dryRun": dry_run})
+        zone: invoke("sync_dns", {"zone": zone, "catalog": discovery["catalog"], **fenced})
         for zone in ("consumer", "proxy")
     }
-    config = invoke("render_config", {"catalog": discovery["catalog"], "dryRun": dry_run})
+    config = invoke("render_config", {"catalog": discovery["catalog"], **fenced})
+    if not dry_run:
+        invoke("lease", {"action": "release", "holder": holder})
     return {"discovery": discovery, **zones, "config": config}
 
 
@@ -271,14 +278,25 @@ def test_given_config_versions_when_restored_then_previous_is_current(account: A
     second = reconcile(run="run-2")["config"]
     assert second["previousVersionId"] == first["versionId"]
 
-    restored = invoke("restore_config", {"versionId": second["previousVersionId"]})
+    invoke("lease", {"action": "acquire", "holder": "run-2"})
+    restored = invoke(
+        "restore_config",
+        {
+            "versionId": second["previousVersionId"],
+            "publishedVersionId": second["versionId"],
+            "holder": "run-2",
+        },
+    )
 
     assert restored["restoredVersionId"] not in (None, first["versionId"], second["versionId"])
     assert "more.example.com" not in config_text(account)
 
 
 def test_given_no_previous_version_when_restore_then_nothing_restored(account: Account) -> None:
-    assert invoke("restore_config", {"versionId": None}) == {"restoredVersionId": None}
+    assert invoke("restore_config", {"versionId": None, "holder": "run-1"}) == {
+        "restoredVersionId": None,
+        "skipped": "no previous version",
+    }
 
 
 def test_given_conflict_when_synced_then_conflict_metric_emitted(
@@ -289,7 +307,11 @@ def test_given_conflict_when_synced_then_conflict_metric_emitted(
     discovery = invoke("discover", {"dryRun": False, "executionId": "run"})
     capfd.readouterr()
 
-    invoke("sync_dns", {"zone": "consumer", "catalog": discovery["catalog"], "dryRun": False})
+    invoke("lease", {"action": "acquire", "holder": "run"})
+    invoke(
+        "sync_dns",
+        {"zone": "consumer", "catalog": discovery["catalog"], "dryRun": False, "holder": "run"},
+    )
 
     emf = [json.loads(line) for line in capfd.readouterr().out.splitlines() if "_aws" in line]
     assert emf and emf[-1]["DnsConflicts"] == [1.0]

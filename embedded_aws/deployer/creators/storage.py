@@ -144,6 +144,15 @@ def _topic_policy(ctx: DeployContext, logical_id: str, props: dict[str, Any]) ->
     return Created("AWS::SNS::TopicPolicy", ctx.name(logical_id))
 
 
+@creator("AWS::SQS::QueuePolicy")
+def _queue_policy(ctx: DeployContext, logical_id: str, props: dict[str, Any]) -> Created:
+    for url in props.get("Queues") or []:
+        ctx.client("sqs").set_queue_attributes(
+            QueueUrl=url, Attributes={"Policy": json_text(props["PolicyDocument"])}
+        )
+    return Created("AWS::SQS::QueuePolicy", ctx.name(logical_id))
+
+
 @creator("AWS::SQS::Queue")
 def _queue(ctx: DeployContext, logical_id: str, props: dict[str, Any]) -> Created:
     sqs = ctx.client("sqs")

@@ -208,6 +208,11 @@ def _delete_topic_policy(ctx: DeployContext, logical_id: str, created: Created) 
     """The policy goes with the topic (deleted after it, in reverse order)."""
 
 
+@deleter("AWS::SQS::QueuePolicy")
+def _delete_queue_policy(ctx: DeployContext, logical_id: str, created: Created) -> None:
+    """The policy goes with the queue (deleted after it, in reverse order)."""
+
+
 @deleter("AWS::SQS::Queue")
 def _delete_queue(ctx: DeployContext, logical_id: str, created: Created) -> None:
     ctx.client("sqs").delete_queue(QueueUrl=created.physical_id)

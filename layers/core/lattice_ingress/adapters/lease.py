@@ -3,6 +3,12 @@
 One item (partition key `pk` = LEASE_KEY) holds `holder`, `expiresAt` (epoch seconds) and
 `pending`. Every transition is a single conditional UpdateItem, so concurrent executions
 cannot both win. An expired lease is free, so a crashed run blocks others at most one TTL.
+
+Fencing: before every write of published state a writer calls `fence(holder)`, a
+conditional renewal that fails unless `holder` still holds an unexpired lease. A fence
+renews for a whole TTL, and the template keeps the TTL longer than any single step
+(template.yaml, LeaseTtlSeconds), so the write that follows a fence within the same step
+completes before anyone else can take the lease.
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from lattice_ingress.models.errors import LeaseError
+from lattice_ingress.models.errors import LeaseError, LeaseLostError
 
 PARTITION_KEY = "pk"
 LEASE_KEY = "reconcile"
@@ -49,6 +55,38 @@ class Lease:
                 return False
             # The lease was released or expired between the two steps: try to take it.
         raise LeaseError(f"lease {self.table}/{LEASE_KEY} is changing too fast to acquire")
+
+    def fence(self, holder: str) -> None:
+        """Prove `holder` still holds the lease and renew it; LeaseLostError when the lease
+        expired or moved (an expired lease is lost even if nobody took it yet: another run
+        may be about to)."""
+        now = int(self.clock())
+        if not self._update(
+            "SET expiresAt = :exp",
+            "holder = :h AND expiresAt >= :now",
+            {":h": holder, ":exp": now + self.ttl_seconds, ":now": now},
+        ):
+            raise LeaseLostError(f"{holder} no longer holds the lease {self.table}/{LEASE_KEY}")
+
+    def hand_over(self, holder: str) -> bool:
+        """Give the lease up even when a pass is pending (a failed run, or a run at its pass
+        cap); True when a pass was pending: the caller starts a fresh execution for it."""
+        for _ in range(MAX_ROUNDS):
+            for pending in (True, False):
+                if self._update(
+                    "REMOVE holder, expiresAt SET pending = :false",
+                    "holder = :h AND pending = :true"
+                    if pending
+                    else "holder = :h AND (attribute_not_exists(pending) OR pending = :false)",
+                    {":h": holder, ":true": True, ":false": False}
+                    if pending
+                    else {":h": holder, ":false": False},
+                ):
+                    return pending
+            if self._holder() != holder:
+                # Our lease expired and another run took it: that run does the full pass.
+                return False
+        raise LeaseError(f"lease {self.table}/{LEASE_KEY} is changing too fast to hand over")
 
     def release(self, holder: str) -> bool:
         """True: a pass was requested meanwhile; `holder` keeps the lease (renewed) for it and

@@ -50,6 +50,11 @@ class LeaseError(LatticeIngressError):
     """The DynamoDB lease could not be read or written (not: the lease is busy)."""
 
 
+class LeaseLostError(LeaseError):
+    """This run no longer holds the lease (it expired or another run took it): the run stops
+    before writing anything; the holder of the lease publishes instead."""
+
+
 class FleetReadError(LatticeIngressError):
     """The proxy service's tasks or their reports (fleet/ on S3) could not be read."""
 

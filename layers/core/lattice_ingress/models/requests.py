@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic.alias_generators import to_camel
 
 from lattice_ingress.models.catalog import S3ObjectRef
@@ -18,8 +18,24 @@ class _Request(BaseModel):
 
 
 class LeaseRequest(_Request):
-    action: Literal["acquire", "release"]
+    """acquire / release (keep the lease for a pending pass) / renew (fence and extend while
+    waiting) / handover (give it up even with a pass pending; a fresh execution runs it)."""
+
+    action: Literal["acquire", "release", "renew", "handover"]
     holder: str = Field(min_length=1)
+
+
+class _FencedWrite(_Request):
+    """A writer of published state: `holder` (the execution id holding the lease) is proved
+    before each write; a dry run writes nothing and needs none."""
+
+    holder: str | None = Field(default=None, min_length=1)
+
+    @model_validator(mode="after")
+    def _holder_unless_dry_run(self) -> _FencedWrite:
+        if not getattr(self, "dry_run", False) and self.holder is None:
+            raise ValueError("holder is required to write (the execution id holding the lease)")
+        return self
 
 
 class DiscoverRequest(_Request):
@@ -27,19 +43,25 @@ class DiscoverRequest(_Request):
     execution_id: str = Field(min_length=1)
 
 
-class SyncDnsRequest(_Request):
+class SyncDnsRequest(_FencedWrite):
     zone: Literal["consumer", "proxy"]
     catalog: S3ObjectRef
     dry_run: bool = False
+    # Routes before names: only the deletions (names withdrawn before their routes go).
+    withdraw_only: bool = False
 
 
-class RenderConfigRequest(_Request):
+class RenderConfigRequest(_FencedWrite):
     catalog: S3ObjectRef
     dry_run: bool = False
 
 
-class RestoreConfigRequest(_Request):
+class RestoreConfigRequest(_FencedWrite):
+    """Make `version_id` current again, but only while the current version is still
+    `published_version_id` (the one this run published): never undo someone else's."""
+
     version_id: str | None = None
+    published_version_id: str | None = None
 
 
 class FleetStatusRequest(_Request):

@@ -32,6 +32,10 @@ class LeaseReleaseResult(_Result):
     again: bool
 
 
+class LeaseRenewResult(_Result):
+    held: bool
+
+
 class DiscoverResult(_Result):
     catalog: S3ObjectRef
     catalog_hash: str
@@ -67,6 +71,7 @@ class RenderResult(_Result):
 
 class RestoreResult(_Result):
     restored_version_id: str | None
+    skipped: str | None = None
 
 
 class FleetStatusResult(_Result):

@@ -11,6 +11,7 @@ from lattice_ingress.logic.render import render_catalog
 from lattice_ingress.models.requests import RenderConfigRequest
 from lattice_ingress.models.results import RenderResult
 from lattice_ingress.observability import MetricName, logger, metrics
+from lattice_ingress.reconcile.fencing import fence
 from lattice_ingress.settings import Settings
 
 
@@ -25,6 +26,7 @@ def render_config(request: RenderConfigRequest, settings: Settings) -> RenderRes
     changed = current is None or current.sha256 != config.sha256
     version_id = current_version
     if changed and not request.dry_run:
+        fence(settings, request.holder)
         version_id = store.publish(config)
         metrics.add_metric(MetricName.CONFIGS_PUBLISHED, MetricUnit.Count, 1)
         if settings.rollout_mode == "redeploy":

@@ -9,6 +9,7 @@ from lattice_ingress.adapters.clients import client
 from lattice_ingress.adapters.s3_store import get_catalog, put_json
 from lattice_ingress.adapters.secrets import stack_ownership
 from lattice_ingress.logic.batching import batch_groups, flatten, isolate_refused
+from lattice_ingress.logic.dns_phases import withdrawals_only
 from lattice_ingress.logic.dns_plan import plan_zone
 from lattice_ingress.logic.dns_records import RecordMode, consumer_records, proxy_records
 from lattice_ingress.logic.names import normalise_zone_name
@@ -18,6 +19,7 @@ from lattice_ingress.models.errors import InvalidChangeBatchError, SettingsError
 from lattice_ingress.models.requests import SyncDnsRequest
 from lattice_ingress.models.results import SyncDnsResult
 from lattice_ingress.observability import MetricName, logger, metrics
+from lattice_ingress.reconcile.fencing import fence
 from lattice_ingress.settings import Settings
 
 INLINE_CONFLICTS = 100
@@ -36,11 +38,14 @@ def sync_dns(request: SyncDnsRequest, settings: Settings, invocation_id: str) ->
     zone_id = settings.zone_id(request.zone)
     catalog = get_catalog(client("s3"), request.catalog)
     plan = build_plan(settings, request.zone, zone_id, catalog)
+    if request.withdraw_only:
+        plan = withdrawals_only(plan)
     batches = batch_groups(plan.groups)
     if not request.dry_run and batches:
         comment = f"lattice-ingress {settings.owner_id}"
         refused: dict[str, str] = {}
         for batch in batches:
+            fence(settings, request.holder)  # a run that lost the lease writes no batch
             refused.update(isolate_refused(batch, lambda groups: _apply(zone_id, groups, comment)))
         plan = without_refused(plan, refused)
     return report(settings, request, zone_id, plan, len(batches), invocation_id)

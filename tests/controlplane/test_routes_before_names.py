@@ -1,0 +1,111 @@
+"""Routes before names: a consumer name resolves only to a fleet that serves its route.
+
+Real ASL, real handlers, embedded AWS; a "slow rollout" is a held one
+(`embedded_aws.compat.ecs.hold_rollouts`), so the test looks at the zones while the fleet
+still runs the old config, without timing anything.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.timeout(600)
+
+IDLE_TIMEOUT_SECONDS = 240.0
+POLL_SECONDS = 0.25
+
+
+def _wait_for_state(control_plane: Any, state: str) -> str:
+    deadline = time.monotonic() + IDLE_TIMEOUT_SECONDS
+    while time.monotonic() < deadline:
+        for execution in control_plane.executions("RUNNING"):
+            history = control_plane.history(execution["executionArn"])
+            if any(e.get("stateEnteredEventDetails", {}).get("name") == state for e in history):
+                return str(execution["executionArn"])
+        time.sleep(POLL_SECONDS)
+    raise AssertionError(f"no execution reached {state}")
+
+
+def test_given_added_service_when_its_rollout_is_under_way_then_its_name_is_not_published(
+    control_plane,
+):
+    from embedded_aws.compat import ecs
+
+    control_plane.wait_idle()
+    domain = f"{control_plane.unique('routed')}.{control_plane.domain}"
+    ecs.hold_rollouts()
+    try:
+        service_id = control_plane.create_service(domain.split(".")[0], domain)
+        _wait_for_state(control_plane, "WaitForRollout")
+        # The new config is out, the fleet does not serve it yet: no consumer name.
+        assert domain in control_plane.config_text()
+        assert control_plane.record_target(control_plane.consumer_zone_id, domain) is None
+        # The proxies resolve the upstream through the proxy zone: that one is ready.
+        assert control_plane.record_target(
+            control_plane.proxy_zone_id, domain
+        ) == control_plane.service_dns_name(service_id)
+    finally:
+        ecs.release_rollouts()
+    control_plane.wait_idle()
+
+    assert control_plane.record_target(control_plane.consumer_zone_id, domain) == (
+        control_plane.consumer_target.lower().rstrip(".")
+    )
+
+
+def test_given_added_service_when_its_rollout_fails_then_no_name_points_at_it(control_plane):
+    from embedded_aws.compat import ecs
+
+    control_plane.wait_idle()
+    domain = f"{control_plane.unique('unrouted')}.{control_plane.domain}"
+    ecs.fail_next_rollout()
+    try:
+        control_plane.create_service(domain.split(".")[0], domain)
+        executions = control_plane.wait_idle()
+    finally:
+        ecs.clear_planned_failures()
+
+    failed = [e for e in executions if e["status"] == "FAILED"]
+    assert failed, "the failed rollout did not fail an execution"
+    for execution in failed:
+        entered = [
+            e["stateEnteredEventDetails"]["name"]
+            for e in control_plane.history(execution["executionArn"])
+            if "stateEnteredEventDetails" in e
+        ]
+        # After the rollout that failed (the last one started), no name was published.
+        last_rollout = len(entered) - 1 - entered[::-1].index("StartRollout")
+        assert "RestoreConfig" in entered[last_rollout:]
+        assert "PublishNames" not in entered[last_rollout:]
+    # Any name now published was published by a later pass whose rollout completed.
+    if control_plane.record_target(control_plane.consumer_zone_id, domain) is not None:
+        assert domain in control_plane.config_text()
+        succeeded = [e for e in executions if e["status"] == "SUCCEEDED"]
+        assert control_plane.rollouts_started(succeeded) >= 1
+
+
+def test_given_removed_service_when_its_rollout_is_under_way_then_its_name_is_already_gone(
+    control_plane,
+):
+    from embedded_aws.compat import ecs
+
+    control_plane.wait_idle()
+    domain = f"{control_plane.unique('leaving')}.{control_plane.domain}"
+    service_id = control_plane.create_service(domain.split(".")[0], domain)
+    control_plane.wait_idle()
+    assert control_plane.record_target(control_plane.consumer_zone_id, domain) is not None
+    ecs.hold_rollouts()
+    try:
+        control_plane.delete_service(service_id)
+        _wait_for_state(control_plane, "WaitForRollout")
+        # The fleet still serves the route; the name was withdrawn first.
+        assert control_plane.record_target(control_plane.consumer_zone_id, domain) is None
+    finally:
+        ecs.release_rollouts()
+    control_plane.wait_idle()
+    control_plane.reconcile({})
+
+    assert domain not in control_plane.config_text()
