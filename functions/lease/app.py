@@ -39,6 +39,10 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         # LeaseLostError propagates: the state machine stops the run by that name.
         lease.fence(request.holder)
         return LeaseRenewResult(held=True).to_output()
+    if request.action == "settle":
+        again = lease.settle(request.holder)
+        logger.info("lease settle", extra={"again": again, "holder": request.holder})
+        return LeaseReleaseResult(again=again).to_output()
     if request.action == "handover":
         again = lease.hand_over(request.holder)
         logger.info("lease handed over", extra={"again": again, "holder": request.holder})

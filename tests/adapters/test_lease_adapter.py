@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
 from lattice_ingress.adapters.lease import Lease
+from lattice_ingress.models.errors import LeaseLostError
 
 from .conftest import Account
 
@@ -91,3 +94,25 @@ def test_given_not_holder_when_released_then_nothing_changes(account: Account) -
 
     assert held.release("someone-else") is False
     assert held.acquire("run-2") is False
+
+
+def test_given_triggers_while_settling_when_looked_then_consumed_once_and_renewed(
+    account: Account,
+) -> None:
+    clock = Clock()
+    held = lease(account, clock)
+    held.acquire("run-1")
+    for i in range(5):
+        held.acquire(f"burst-{i}")  # refused: each records the pending pass
+
+    clock.now += 200
+    busy = held.settle("run-1")  # the burst's triggers are consumed...
+    clock.now += 200  # ...and the lease renewed: 400 s after acquiring it is still ours
+    quiet = held.settle("run-1")
+
+    assert (busy, quiet) == (True, False)
+    assert held.release("run-1") is False  # nothing left pending: the pass covered them
+    clock.now += 1
+    held.acquire("run-2")
+    with pytest.raises(LeaseLostError):
+        held.settle("run-1")

@@ -300,7 +300,9 @@ def test_given_malformed_manual_input_when_started_then_fails_at_once_naming_the
     assert entered == ["ParseTrigger"]
 
 
-def test_given_burst_of_100_creations_then_at_most_3_config_versions_and_rollouts(control_plane):
+def test_given_burst_of_100_creations_then_one_config_version_and_one_rollout(control_plane):
+    # The settle window (SettleSeconds, MaxSettleRounds) holds the first event's pass until
+    # the burst's triggers stop arriving; later passes find nothing new to publish.
     control_plane.wait_idle()
     versions_before = len(control_plane.config_versions())
     prefix = control_plane.unique("burst")
@@ -314,8 +316,8 @@ def test_given_burst_of_100_creations_then_at_most_3_config_versions_and_rollout
     assert all(domain in config for domain in domains)
     published = control_plane.records(control_plane.consumer_zone_id)
     assert all((domain, "CNAME") in published for domain in domains)
-    assert len(control_plane.config_versions()) - versions_before <= 3
-    assert control_plane.rollouts_started(executions) <= 3
+    assert len(control_plane.config_versions()) - versions_before == 1
+    assert control_plane.rollouts_started(executions) == 1
     sfn = control_plane.client("stepfunctions")
     failures = [
         (d["error"], d["cause"][:300])

@@ -68,6 +68,26 @@ class Lease:
         ):
             raise LeaseLostError(f"{holder} no longer holds the lease {self.table}/{LEASE_KEY}")
 
+    def settle(self, holder: str) -> bool:
+        """While `holder` waits for a burst of triggers to end: True when triggers arrived
+        since the last look (consumed: the pass about to run covers them), False when it
+        was quiet. Renews either way; LeaseLostError when the lease is no longer ours."""
+        now = int(self.clock())
+        if self._update(
+            "SET pending = :false, expiresAt = :exp",
+            "holder = :h AND expiresAt >= :now AND pending = :true",
+            {
+                ":h": holder,
+                ":exp": now + self.ttl_seconds,
+                ":now": now,
+                ":true": True,
+                ":false": False,
+            },
+        ):
+            return True
+        self.fence(holder)
+        return False
+
     def hand_over(self, holder: str) -> bool:
         """Give the lease up even when a pass is pending (a failed run, or a run at its pass
         cap); True when a pass was pending: the caller starts a fresh execution for it."""

@@ -19,9 +19,10 @@ class _Request(BaseModel):
 
 class LeaseRequest(_Request):
     """acquire / release (keep the lease for a pending pass) / renew (fence and extend while
-    waiting) / handover (give it up even with a pass pending; a fresh execution runs it)."""
+    waiting) / settle (renew, and consume the triggers that arrived while a burst settles) /
+    handover (give it up even with a pass pending; a fresh execution runs it)."""
 
-    action: Literal["acquire", "release", "renew", "handover"]
+    action: Literal["acquire", "release", "renew", "settle", "handover"]
     holder: str = Field(min_length=1)
 
 
