@@ -21,11 +21,6 @@ from test_lease import (
 pytestmark = pytest.mark.timeout(600)
 
 
-@pytest.mark.xfail(
-    reason="after merging main (fleet) its wait for the second pass's rollout times out; "
-    "passed before that merge (alone and in test_lease.py). Open: see the lease branch report.",
-    strict=False,
-)
 def test_given_passes_requested_beyond_the_cap_then_a_new_execution_continues(control_plane):
     """samconfig.toml's local MaxPassesPerExecution is 2."""
     from embedded_aws.compat import ecs
