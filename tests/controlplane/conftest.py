@@ -58,6 +58,11 @@ class ControlPlane:
     def proxy_zone_id(self) -> str:
         return self.outputs["ProxyHostedZoneId"]
 
+    def function_name(self, logical_id: str) -> str:
+        """This stack's function (earlier test modules' stacks stay deployed in the session's
+        emulator with the same names up to their suffix, so never match on the name)."""
+        return str(self.stack.deployment.resources[logical_id].physical_id)
+
     def unique(self, label: str) -> str:
         return f"{label}-{uuid.uuid4().hex[:6]}"
 

@@ -117,12 +117,7 @@ def test_given_slow_rollout_when_a_second_run_takes_the_lease_then_no_older_conf
 
 
 def _function(control_plane: ControlPlane, logical_id: str) -> str:
-    lambda_client = control_plane.client("lambda")
-    for page in lambda_client.get_paginator("list_functions").paginate():
-        for function in page["Functions"]:
-            if logical_id in function["FunctionName"]:
-                return str(function["FunctionName"])
-    raise AssertionError(f"no function {logical_id}")
+    return control_plane.function_name(logical_id)
 
 
 def _invoke(control_plane: ControlPlane, logical_id: str, payload: dict[str, Any]) -> Any:

@@ -37,12 +37,8 @@ LAMBDA_TRUST = {
 
 def _function(control_plane: Any, logical_id: str) -> dict[str, Any]:
     """The deployed function's configuration (the deployer names it stack-LogicalId-SUFFIX)."""
-    paginator = control_plane.client("lambda").get_paginator("list_functions")
-    for page in paginator.paginate():
-        for function in page["Functions"]:
-            if f"-{logical_id}-" in function["FunctionName"]:
-                return dict(function)
-    raise AssertionError(f"{logical_id} is not deployed")
+    name = control_plane.function_name(logical_id)
+    return dict(control_plane.client("lambda").get_function_configuration(FunctionName=name))
 
 
 def _env(control_plane: Any, logical_id: str) -> dict[str, str]:
