@@ -4,6 +4,8 @@ Scenarios (each measured from the first Lattice call until no execution runs), o
 that has already reconciled once:
 - onboarding: one new service, published by the executions its CloudTrail events start;
 - burst: 100 services created back to back;
+  for both, `first_event_to_published_seconds`: from the first Lattice call until every new
+  name is published (its record in both zones and its route in the current config);
 - noop_reconcile: a manual reconcile `{}` of 5,000 already-published services, which must
   write nothing (publishing them first is reported as `initial_reconcile`).
 
@@ -46,6 +48,7 @@ NOT_WRITES = ("StartExecution",)  # counted apart: executions are the unit of wo
 # SigV4 signing name -> botocore service
 SIGNING_NAMES = {"states": "stepfunctions", "tagging": "resourcegroupstaggingapi"}
 IDLE_BOUND_SECONDS = 1800.0
+PUBLISHED_POLL_SECONDS = 0.5
 _CREDENTIAL = re.compile(r"Credential=([^/]+)/")
 
 
@@ -168,6 +171,38 @@ class Driver:
             if version["Key"] == self.outputs["ConfigObjectKey"]
         )
 
+    def published(self, domains: list[str]) -> bool:
+        """Every domain has its record in both zones and its route in the current config."""
+        wanted = {domain.lower() for domain in domains}
+        route53 = self.client("route53")
+        for zone in ("ConsumerHostedZoneId", "ProxyHostedZoneId"):
+            names = {
+                record["Name"].rstrip(".").lower()
+                for page in route53.get_paginator("list_resource_record_sets").paginate(
+                    HostedZoneId=self.outputs[zone]
+                )
+                for record in page["ResourceRecordSets"]
+                if record["Type"] in ("CNAME", "A")
+            }
+            if not wanted <= names:
+                return False
+        try:
+            body = self.client("s3").get_object(
+                Bucket=self.outputs["ConfigBucketName"], Key=self.outputs["ConfigObjectKey"]
+            )["Body"]
+        except self.client("s3").exceptions.NoSuchKey:
+            return False
+        config = body.read().decode("utf-8")
+        return all(domain in config for domain in wanted)
+
+    def wait_published(self, domains: list[str]) -> None:
+        deadline = time.monotonic() + IDLE_BOUND_SECONDS
+        while not self.published(domains):
+            if time.monotonic() > deadline:
+                bound = IDLE_BOUND_SECONDS
+                raise BenchmarkError(f"{len(domains)} names not published within {bound} s")
+            time.sleep(PUBLISHED_POLL_SECONDS)
+
     def set_event_rule(self, enabled: bool) -> None:
         """Turn the CloudTrail rule off while seeding thousands of services."""
         events = self.client("events")
@@ -180,17 +215,27 @@ class Driver:
 
 
 def measure(
-    counter: ApiCallCounter, driver: Driver, action: Callable[[], Any]
+    counter: ApiCallCounter,
+    driver: Driver,
+    action: Callable[[], Any],
+    published: list[str] | None = None,
 ) -> tuple[dict[str, Any], Any]:
+    """Run `action` and wait until no execution runs; with `published` (domains), also time
+    the first call until all of them are published (polled every PUBLISHED_POLL_SECONDS)."""
     calls_before, executions_before = counter.snapshot(), driver.executions()
     versions_before = driver.config_versions()
     started = time.monotonic()
     result = action()
+    latency = None
+    if published is not None:
+        driver.wait_published(published)
+        latency = round(time.monotonic() - started, 2)
     driver.wait_idle()
     wall = time.monotonic() - started
     calls = counter.snapshot() - calls_before
     report = {
         "wall_seconds": round(wall, 2),
+        "first_event_to_published_seconds": latency,
         "aws_api_calls": sum(calls.values()),
         # The no-op budget (at most 130) counts every call but the Lambda invokes.
         "aws_api_calls_without_lambda_invoke": sum(calls.values()) - calls.get("lambda:Invoke", 0),
@@ -229,11 +274,17 @@ def run(template: Path | None, services: int, burst: int, noop_runs: int = 3) ->
         results: dict[str, Any] = {}
 
         results["onboarding"], _ = measure(
-            counter, driver, lambda: driver.create_services(["bench-onboard"], domain)
+            counter,
+            driver,
+            lambda: driver.create_services(["bench-onboard"], domain),
+            published=[f"bench-onboard.{domain}"],
         )
         burst_names = [f"bench-burst-{i:03d}" for i in range(burst)]
         results[f"burst_{burst}"], _ = measure(
-            counter, driver, lambda: driver.create_services(burst_names, domain)
+            counter,
+            driver,
+            lambda: driver.create_services(burst_names, domain),
+            published=[f"{name}.{domain}" for name in burst_names],
         )
 
         driver.set_event_rule(enabled=False)
