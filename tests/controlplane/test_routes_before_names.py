@@ -7,6 +7,7 @@ still runs the old config, without timing anything.
 
 from __future__ import annotations
 
+import json
 import time
 from typing import Any
 
@@ -109,3 +110,48 @@ def test_given_removed_service_when_its_rollout_is_under_way_then_its_name_is_al
     control_plane.reconcile({})
 
     assert domain not in control_plane.config_text()
+
+
+def test_given_nothing_to_publish_then_the_consumer_zone_is_listed_once_and_reported(
+    control_plane,
+):
+    """A pass that publishes no name skips PublishNames (the no-op budget): the withdraw
+    phase applied the whole plan, and its result is the execution's consumer zone result."""
+    control_plane.wait_idle()
+    domain = f"{control_plane.unique('steady')}.{control_plane.domain}"
+    control_plane.create_service(domain.split(".")[0], domain)
+    control_plane.wait_idle()
+
+    description = control_plane.reconcile({})
+
+    entered = [
+        e["stateEnteredEventDetails"]["name"]
+        for e in control_plane.history(description["executionArn"])
+        if "stateEnteredEventDetails" in e
+    ]
+    assert "NamesFromWithdrawPhase" in entered and "PublishNames" not in entered
+    consumer = json.loads(description["output"])["zones"][0]
+    assert consumer["zone"] == "consumer" and consumer["complete"] is True
+    assert consumer["summary"]["unchanged"] >= 1 and consumer["changed"] == 0
+
+
+def test_given_a_name_to_publish_then_publish_names_runs_after_the_withdraw_phase(
+    control_plane,
+):
+    control_plane.wait_idle()
+    domain = f"{control_plane.unique('fresh')}.{control_plane.domain}"
+    control_plane.create_service(domain.split(".")[0], domain)
+    executions = control_plane.wait_idle()
+
+    publishing = [
+        e
+        for e in executions
+        if "PublishNames"
+        in {
+            h["stateEnteredEventDetails"]["name"]
+            for h in control_plane.history(e["executionArn"])
+            if "stateEnteredEventDetails" in h
+        }
+    ]
+    assert publishing, "no execution published the new name"
+    assert control_plane.record_target(control_plane.consumer_zone_id, domain) is not None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lattice_ingress.logic.dns_phases import withdrawals_only
+from lattice_ingress.logic.dns_phases import publishes, withdrawals_only
 from lattice_ingress.logic.dns_plan import plan_zone
 from lattice_ingress.logic.dns_records import RecordMode, consumer_records
 from lattice_ingress.logic.ownership import Ownership
@@ -40,3 +40,31 @@ def test_given_added_changed_and_removed_names_when_withdrawing_then_only_remova
         ("gone.example.com", PlannedAction.DELETE)
     ]
     assert {g.name for g in withdrawn.groups} == {"gone.example.com"}
+
+
+def _plan(services: list[str], existing_names: list[str]):
+    records = [
+        PublishedService(service_id=f"svc-{name}", domain=f"{name}.example.com", upstream="u.test")
+        for name in services
+    ]
+    desired, _ = consumer_records(records, "example.com", NLB, "ZNLB", RecordMode.CNAME)
+    existing = []
+    for name in existing_names:
+        record = RecordSet(name=f"{name}.example.com", type="CNAME", ttl=300, values=(NLB,))
+        existing += [record, OWNER.marker(record.name, f"svc-{name}", (record,))]
+    return plan_zone("consumer", OWNER, desired, existing)
+
+
+def test_given_only_removals_and_unchanged_names_then_the_withdraw_phase_is_the_whole_plan():
+    plan = _plan(services=["kept"], existing_names=["kept", "gone"])
+
+    assert not publishes(plan)
+    assert withdrawals_only(plan).groups == plan.groups
+
+
+def test_given_an_added_name_then_the_plan_publishes():
+    assert publishes(_plan(services=["kept", "new"], existing_names=["kept"]))
+
+
+def test_given_nothing_to_do_then_the_plan_publishes_nothing():
+    assert not publishes(_plan(services=["kept"], existing_names=["kept"]))

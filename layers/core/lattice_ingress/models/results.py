@@ -58,6 +58,8 @@ class SyncDnsResult(_Result):
     conflicts: list[PlanEntry]
     conflict_count: int
     rejected: list[PlanEntry]
+    # False for a withdraw phase that held publications back for PublishNames.
+    complete: bool = True
 
 
 class RenderResult(_Result):

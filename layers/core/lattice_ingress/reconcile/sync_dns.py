@@ -9,7 +9,7 @@ from lattice_ingress.adapters.clients import client
 from lattice_ingress.adapters.s3_store import get_catalog, put_json
 from lattice_ingress.adapters.secrets import stack_ownership
 from lattice_ingress.logic.batching import batch_groups, flatten, isolate_refused
-from lattice_ingress.logic.dns_phases import withdrawals_only
+from lattice_ingress.logic.dns_phases import publishes, withdrawals_only
 from lattice_ingress.logic.dns_plan import plan_zone
 from lattice_ingress.logic.dns_records import RecordMode, consumer_records, proxy_records
 from lattice_ingress.logic.names import normalise_zone_name
@@ -38,7 +38,9 @@ def sync_dns(request: SyncDnsRequest, settings: Settings, invocation_id: str) ->
     zone_id = settings.zone_id(request.zone)
     catalog = get_catalog(client("s3"), request.catalog)
     plan = build_plan(settings, request.zone, zone_id, catalog)
-    if request.withdraw_only:
+    # `complete`: this result is the zone's whole plan (no publish phase needed).
+    complete = not (request.withdraw_only and publishes(plan))
+    if not complete:
         plan = withdrawals_only(plan)
     batches = batch_groups(plan.groups)
     if not request.dry_run and batches:
@@ -48,7 +50,7 @@ def sync_dns(request: SyncDnsRequest, settings: Settings, invocation_id: str) ->
             fence(settings, request.holder)  # a run that lost the lease writes no batch
             refused.update(isolate_refused(batch, lambda groups: _apply(zone_id, groups, comment)))
         plan = without_refused(plan, refused)
-    return report(settings, request, zone_id, plan, len(batches), invocation_id)
+    return report(settings, request, zone_id, plan, len(batches), invocation_id, complete)
 
 
 def _apply(zone_id: str, groups: list[ChangeGroup], comment: str) -> str | None:
@@ -122,6 +124,7 @@ def report(
     plan: ZonePlan,
     batches: int,
     invocation_id: str,
+    complete: bool,
 ) -> SyncDnsResult:
     """Changes, conflicts and rejections, logged and counted; the plan inline when small,
     otherwise in S3 next to the catalog (a Lambda result must stay far below 256 KB)."""
@@ -160,4 +163,5 @@ def report(
         conflicts=conflicts[:INLINE_CONFLICTS],
         conflict_count=len(conflicts),
         rejected=rejected[:INLINE_CONFLICTS],
+        complete=complete,
     )
