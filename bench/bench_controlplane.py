@@ -226,6 +226,7 @@ def measure(
     versions_before = driver.config_versions()
     started = time.monotonic()
     result = action()
+    action_seconds = round(time.monotonic() - started, 2)
     latency = None
     if published is not None:
         driver.wait_published(published)
@@ -236,6 +237,8 @@ def measure(
     report = {
         "wall_seconds": round(wall, 2),
         "first_event_to_published_seconds": latency,
+        # How long the Lattice calls themselves took (the last event is at most this late).
+        "action_seconds": action_seconds,
         "aws_api_calls": sum(calls.values()),
         # The no-op budget (at most 130) counts every call but the Lambda invokes.
         "aws_api_calls_without_lambda_invoke": sum(calls.values()) - calls.get("lambda:Invoke", 0),
