@@ -1,7 +1,7 @@
 """Routes before names: a zone's plan split by when it may be applied.
 
 Names are withdrawn before the proxies stop serving their routes, and published only after
-the proxies serve them (statemachines/reconcile.asl.json: WithdrawAndProxyZone before the
+the proxies serve them (statemachines/reconcile.asl.json: SyncZones before the
 rollout, PublishNames after it). The withdraw phase applies the deletions only; the publish
 phase applies the whole plan (by then only creations and updates remain). A plan with nothing
 to publish is applied whole by the withdraw phase, and the publish phase is skipped: a pass
