@@ -149,6 +149,24 @@ class ControlPlane:
             events.extend(page["events"])
         return events
 
+    def entered_states(self, execution_arn: str) -> list[str]:
+        """Names of the states the execution entered, in order (Map iterations included)."""
+        return [
+            event["stateEnteredEventDetails"]["name"]
+            for event in self.history(execution_arn)
+            if "stateEnteredEventDetails" in event
+        ]
+
+    def wait_for_state(self, state: str) -> str:
+        """The running execution that entered `state` (bounded wait, not a measurement)."""
+        deadline = time.monotonic() + IDLE_TIMEOUT_SECONDS
+        while time.monotonic() < deadline:
+            for execution in self.executions("RUNNING"):
+                if state in self.entered_states(execution["executionArn"]):
+                    return str(execution["executionArn"])
+            time.sleep(POLL_SECONDS)
+        raise StackTimeoutError(f"no execution reached {state}")
+
     def rollouts_started(self, executions: list[dict[str, Any]]) -> int:
         """UpdateService calls made by these executions (the StartRollout task succeeding)."""
         count = 0

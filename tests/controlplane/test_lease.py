@@ -28,25 +28,6 @@ pytestmark = pytest.mark.timeout(600)
 LEASE_KEY = {"pk": {"S": "reconcile"}}
 
 
-def _entered(control_plane: ControlPlane, execution_arn: str) -> list[str]:
-    return [
-        event["stateEnteredEventDetails"]["name"]
-        for event in control_plane.history(execution_arn)
-        if "stateEnteredEventDetails" in event
-    ]
-
-
-def _wait_for_state(control_plane: ControlPlane, state: str) -> str:
-    """The running execution that entered `state` (bounded wait, not a measurement)."""
-    deadline = time.monotonic() + IDLE_TIMEOUT_SECONDS
-    while time.monotonic() < deadline:
-        for execution in control_plane.executions("RUNNING"):
-            if state in _entered(control_plane, execution["executionArn"]):
-                return str(execution["executionArn"])
-        time.sleep(POLL_SECONDS)
-    raise StackTimeoutError(f"no execution reached {state}")
-
-
 def _wait_for_end(control_plane: ControlPlane, execution_arn: str) -> dict[str, Any]:
     sfn = control_plane.client("stepfunctions")
     deadline = time.monotonic() + IDLE_TIMEOUT_SECONDS
@@ -93,7 +74,7 @@ def test_given_slow_rollout_when_a_second_run_takes_the_lease_then_no_older_conf
     try:
         # Run A publishes `first` and waits on its (held) rollout ...
         control_plane.create_service(first.split(".")[0], first)
-        run_a = _wait_for_state(control_plane, "WaitForRollout")
+        run_a = control_plane.wait_for_state("WaitForRollout")
         # ... for longer than its lease: run B takes the lease, publishes and redeploys.
         _expire_lease(control_plane)
         run_b = sfn.start_execution(stateMachineArn=control_plane.state_machine_arn, input="{}")
@@ -107,7 +88,7 @@ def test_given_slow_rollout_when_a_second_run_takes_the_lease_then_no_older_conf
     assert ended_a["status"] == "FAILED"
     assert ended_a["error"] == "LeaseLostError"
     for execution in executions:
-        assert "RestoreConfig" not in _entered(control_plane, execution["executionArn"])
+        assert "RestoreConfig" not in control_plane.entered_states(execution["executionArn"])
     assert _wait_for_end(control_plane, run_b["executionArn"])["status"] == "SUCCEEDED"
     # From the first config holding `second` on, no older config was ever current again.
     texts = _config_versions_text(control_plane)
@@ -271,7 +252,7 @@ def test_given_a_pass_requested_during_a_run_when_the_run_fails_then_that_pass_f
     ecs.hold_rollouts()
     try:
         control_plane.create_service(broken.split(".")[0], broken)
-        run_a = _wait_for_state(control_plane, "WaitForRollout")
+        run_a = control_plane.wait_for_state("WaitForRollout")
         # A trigger while A waits: deferred, it leaves one pending pass with the lease.
         control_plane.create_service(late.split(".")[0], late)
         _wait_for_only(control_plane, run_a)
@@ -282,7 +263,7 @@ def test_given_a_pass_requested_during_a_run_when_the_run_fails_then_that_pass_f
     control_plane.wait_idle()
 
     assert ended_a["error"] == "RolloutFailedError"
-    assert "ContinueAfterRolloutFailure" in _entered(control_plane, run_a)
+    assert "ContinueAfterRolloutFailure" in control_plane.entered_states(run_a)
     # The pending pass ran in a fresh execution: the late service is published.
     assert late in control_plane.config_text()
     assert control_plane.record_target(control_plane.consumer_zone_id, late) is not None

@@ -11,11 +11,9 @@ from test_lease import (
     IDLE_TIMEOUT_SECONDS,
     POLL_SECONDS,
     StackTimeoutError,
-    _entered,
     _wait_active,
     _wait_for_end,
     _wait_for_only,
-    _wait_for_state,
 )
 
 pytestmark = pytest.mark.timeout(600)
@@ -30,7 +28,7 @@ def test_given_passes_requested_beyond_the_cap_then_a_new_execution_continues(co
     ecs.hold_rollouts()
     try:
         control_plane.create_service(domains[0].split(".")[0], domains[0])
-        run_a = _wait_for_state(control_plane, "WaitForRollout")
+        run_a = control_plane.wait_for_state("WaitForRollout")
         for second_pass in (1, 2):
             # A trigger during pass n: pass n+1 is requested (and finds the service ACTIVE).
             service_id = control_plane.create_service(
@@ -41,8 +39,8 @@ def test_given_passes_requested_beyond_the_cap_then_a_new_execution_continues(co
             ecs.release_rollouts(keep_holding=True)
             if second_pass == 1:
                 deadline = time.monotonic() + IDLE_TIMEOUT_SECONDS
-                while _entered(control_plane, run_a).count("WaitForRollout") < 2 or (
-                    _entered(control_plane, run_a).count("StartRollout") < 2
+                while control_plane.entered_states(run_a).count("WaitForRollout") < 2 or (
+                    control_plane.entered_states(run_a).count("StartRollout") < 2
                 ):
                     if time.monotonic() > deadline:
                         raise StackTimeoutError("the second pass never rolled out")
@@ -53,7 +51,7 @@ def test_given_passes_requested_beyond_the_cap_then_a_new_execution_continues(co
     control_plane.wait_idle()
 
     assert ended_a["status"] == "SUCCEEDED"
-    entered = _entered(control_plane, run_a)
+    entered = control_plane.entered_states(run_a)
     assert entered.count("Discover") == 2, "the execution ran more passes than its cap"
     assert "ContinueAtPassCap" in entered
     config = control_plane.config_text()

@@ -293,11 +293,7 @@ def test_given_malformed_manual_input_when_started_then_fails_at_once_naming_the
     assert description["status"] == "FAILED"
     assert description["error"] == "InvalidInputError"
     assert named in description["cause"]
-    history = control_plane.history(description["executionArn"])
-    entered = [
-        e["stateEnteredEventDetails"]["name"] for e in history if "stateEnteredEventDetails" in e
-    ]
-    assert entered == ["ParseTrigger"]
+    assert control_plane.entered_states(description["executionArn"]) == ["ParseTrigger"]
 
 
 def test_given_burst_of_100_creations_then_one_config_version_and_one_rollout(control_plane):

@@ -8,26 +8,10 @@ still runs the old config, without timing anything.
 from __future__ import annotations
 
 import json
-import time
-from typing import Any
 
 import pytest
 
 pytestmark = pytest.mark.timeout(600)
-
-IDLE_TIMEOUT_SECONDS = 240.0
-POLL_SECONDS = 0.25
-
-
-def _wait_for_state(control_plane: Any, state: str) -> str:
-    deadline = time.monotonic() + IDLE_TIMEOUT_SECONDS
-    while time.monotonic() < deadline:
-        for execution in control_plane.executions("RUNNING"):
-            history = control_plane.history(execution["executionArn"])
-            if any(e.get("stateEnteredEventDetails", {}).get("name") == state for e in history):
-                return str(execution["executionArn"])
-        time.sleep(POLL_SECONDS)
-    raise AssertionError(f"no execution reached {state}")
 
 
 def test_given_added_service_when_its_rollout_is_under_way_then_its_name_is_not_published(
@@ -40,7 +24,7 @@ def test_given_added_service_when_its_rollout_is_under_way_then_its_name_is_not_
     ecs.hold_rollouts()
     try:
         service_id = control_plane.create_service(domain.split(".")[0], domain)
-        _wait_for_state(control_plane, "WaitForRollout")
+        control_plane.wait_for_state("WaitForRollout")
         # The new config is out, the fleet does not serve it yet: no consumer name.
         assert domain in control_plane.config_text()
         assert control_plane.record_target(control_plane.consumer_zone_id, domain) is None
@@ -72,11 +56,7 @@ def test_given_added_service_when_its_rollout_fails_then_no_name_points_at_it(co
     failed = [e for e in executions if e["status"] == "FAILED"]
     assert failed, "the failed rollout did not fail an execution"
     for execution in failed:
-        entered = [
-            e["stateEnteredEventDetails"]["name"]
-            for e in control_plane.history(execution["executionArn"])
-            if "stateEnteredEventDetails" in e
-        ]
+        entered = control_plane.entered_states(execution["executionArn"])
         # After the rollout that failed (the last one started), no name was published.
         last_rollout = len(entered) - 1 - entered[::-1].index("StartRollout")
         assert "RestoreConfig" in entered[last_rollout:]
@@ -101,7 +81,7 @@ def test_given_removed_service_when_its_rollout_is_under_way_then_its_name_is_al
     ecs.hold_rollouts()
     try:
         control_plane.delete_service(service_id)
-        _wait_for_state(control_plane, "WaitForRollout")
+        control_plane.wait_for_state("WaitForRollout")
         # The fleet still serves the route; the name was withdrawn first.
         assert control_plane.record_target(control_plane.consumer_zone_id, domain) is None
     finally:
@@ -124,11 +104,7 @@ def test_given_nothing_to_publish_then_the_consumer_zone_is_listed_once_and_repo
 
     description = control_plane.reconcile({})
 
-    entered = [
-        e["stateEnteredEventDetails"]["name"]
-        for e in control_plane.history(description["executionArn"])
-        if "stateEnteredEventDetails" in e
-    ]
+    entered = control_plane.entered_states(description["executionArn"])
     assert "NamesFromWithdrawPhase" in entered and "PublishNames" not in entered
     consumer = json.loads(description["output"])["zones"][0]
     assert consumer["zone"] == "consumer" and consumer["complete"] is True
@@ -144,14 +120,7 @@ def test_given_a_name_to_publish_then_publish_names_runs_after_the_withdraw_phas
     executions = control_plane.wait_idle()
 
     publishing = [
-        e
-        for e in executions
-        if "PublishNames"
-        in {
-            h["stateEnteredEventDetails"]["name"]
-            for h in control_plane.history(e["executionArn"])
-            if "stateEnteredEventDetails" in h
-        }
+        e for e in executions if "PublishNames" in control_plane.entered_states(e["executionArn"])
     ]
     assert publishing, "no execution published the new name"
     assert control_plane.record_target(control_plane.consumer_zone_id, domain) is not None
